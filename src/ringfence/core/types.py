@@ -1,0 +1,133 @@
+"""Domain types that flow through the screener: attempts, call ends, verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from ringfence.core.reasons import LABELS, PRECEDENCE, REPORT_CATEGORY_LABELS, Reason
+
+
+class Ingress(StrEnum):
+    """Where a call entered the carrier's network."""
+
+    SUBSCRIBER = "subscriber"  # one of the carrier's own subscribers
+    ENTERPRISE = "enterprise"  # an enterprise customer's trunk
+    INTERCONNECT = "interconnect"  # another domestic carrier
+    INTERNATIONAL = "international"  # an international gateway
+
+
+class Disposition(StrEnum):
+    """How a call ended."""
+
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+    FAILED = "failed"
+
+
+class Action(StrEnum):
+    """What happens to a call."""
+
+    ALLOW = "allow"
+    LABEL = "label"
+    BLOCK = "block"
+
+
+ACTION_RANK: dict[Action, int] = {Action.ALLOW: 0, Action.LABEL: 1, Action.BLOCK: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class CallAttempt:
+    """A call as signalled when it is set up: numbers exactly as received (may be malformed).
+
+    ``time`` is timezone-aware. ``identity`` is the SIP Identity header value, if any.
+    """
+
+    call_id: str
+    caller: str
+    callee: str
+    time: datetime
+    ingress: Ingress
+    trunk_id: str = ""
+    identity: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CallEnd:
+    """The end of a call: the event the behavioural detectors learn from.
+
+    ``start`` is when the call was attempted; the end happened at ``start + ring_ms + talk_ms``.
+    """
+
+    call_id: str
+    caller: str
+    callee: str
+    start: datetime
+    ring_ms: int
+    talk_ms: int
+    disposition: Disposition
+    ingress: Ingress = Ingress.SUBSCRIBER
+    trunk_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One check's conclusion about an attempt: a reason and the action it asks for."""
+
+    reason: Reason
+    action: Action
+    detail: str = ""
+    #: For REPORTED: the category people reported, which names the label.
+    category: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The screener's answer for one attempt."""
+
+    call_id: str
+    action: Action
+    reasons: tuple[Reason, ...]
+    label: str = ""
+    details: tuple[str, ...] = field(default=())
+
+    def reasons_text(self) -> str:
+        """Reasons as the ``;``-separated string of verdicts.csv."""
+        return ";".join(self.reasons)
+
+
+def verdict_from_findings(call_id: str, findings: list[Finding]) -> Verdict:
+    """Combine findings into one verdict: the strongest action wins; reasons in precedence order.
+
+    No findings means ALLOWED. The label is the bilingual label of the first reason that
+    asks for more than ``allow`` (a REPORTED label names the reported category).
+    """
+    if not findings:
+        return Verdict(call_id, Action.ALLOW, (Reason.ALLOWED,))
+    ordered = sorted(findings, key=lambda f: PRECEDENCE[f.reason])
+    action = Action.ALLOW
+    for f in ordered:
+        if f.action is Action.BLOCK:
+            action = Action.BLOCK
+            break
+        if f.action is Action.LABEL:
+            action = Action.LABEL
+    reasons = tuple(dict.fromkeys(f.reason for f in ordered))
+    label = ""
+    if action is not Action.ALLOW:
+        head = next(f for f in ordered if f.action is not Action.ALLOW)
+        label = label_text(head.reason, head.category)
+    details = tuple(f.detail for f in ordered if f.detail)
+    return Verdict(call_id, action, reasons, label, details)
+
+
+def label_text(reason: Reason, category: str = "") -> str:
+    """The bilingual label shown to the person called for ``reason``."""
+    if reason is Reason.REPORTED and category:
+        cat = REPORT_CATEGORY_LABELS.get(category, REPORT_CATEGORY_LABELS["other"])
+        return f"被多人标记为{cat.zh} / reported as {cat.en}"
+    return LABELS[reason].text()
