@@ -20,9 +20,10 @@ class RingfenceError(Exception):
 
     code = "RINGFENCE_ERROR"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    @property
+    def message(self) -> str:
+        """The human-readable message (what was wrong, with which value)."""
+        return str(self)
 
 
 class InvalidNumber(ValueError, RingfenceError):

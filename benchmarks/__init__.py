@@ -1,0 +1,1 @@
+"""ringfence benchmarks: ``make bench`` runs every ``bench_*.py`` module's ``main()``."""

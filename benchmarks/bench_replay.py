@@ -1,0 +1,42 @@
+"""``replay`` throughput end to end (read, screen, write) against a bare read of the same bundle.
+
+Goal (issue 2): at least 50,000 calls/s on one core for a bundle of 500,000+ calls.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from ringfence.bundle import Bundle
+from ringfence.core.policy import load_policy
+from ringfence.replay import replay_bundle
+from ringfence.sim import SimConfig, simulate, write
+
+
+def main(quick: bool = False) -> dict[str, float]:
+    subscribers = 20_000 if quick else 150_000
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle_dir, out_dir = Path(tmp) / "bundle", Path(tmp) / "out"
+        write(simulate(SimConfig(subscribers=subscribers, days=1, seed=99)), bundle_dir, "csv")
+
+        started = time.perf_counter()
+        calls = Bundle(bundle_dir).read("cdrs").table.num_rows
+        bare = time.perf_counter() - started
+
+        result = replay_bundle(bundle_dir, out_dir, load_policy("cn"))
+    read_rate = calls / bare
+    print(f"bundle: {calls:,} calls ({subscribers:,} subscribers, one day)")
+    print(f"bare read of cdrs:         {read_rate:12,.0f} calls/s  ({bare:.2f} s)")
+    print(
+        f"replay (read+screen+write): {result.calls_per_second:11,.0f} calls/s"
+        f"  ({result.seconds:.2f} s)"
+    )
+    print(f"ratio replay / bare read:   {result.calls_per_second / read_rate:11.3f}")
+    return {
+        "calls": float(calls),
+        "bare_read_calls_per_s": read_rate,
+        "replay_calls_per_s": result.calls_per_second,
+        "ratio_to_bare_read": result.calls_per_second / read_rate,
+    }

@@ -1,0 +1,204 @@
+"""Call bombing (呼死你) detection and victim protection.
+
+A bombing platform floods one callee with attempts, from one number or from many rotating
+numbers, to make the phone unusable. Evidence is counted on *attempts* (most never connect):
+each callee keeps its last ``long_min_attempts`` attempts (:class:`RecentEvents`), so "at least
+``min_attempts`` within ``window_s``" or "``long_min_attempts`` within ``long_window_s``" is
+exact. An attempt that became a real conversation (answered, at least ``conversation_ms`` of
+talk) is re-tagged as such: a line whose recent attempts are largely conversations is a busy
+line (a shop, a hotline), not a victim, and no protection starts.
+
+While a callee is under attack and for ``hold_s`` after the last flooding attempt, callers
+with no prior relationship with it are refused (the flag is severe); its contacts still ring
+through. A number that made ``bomber_min_attempts`` of the flood's attempts is flagged itself
+for ``bomber_hold_s``, whoever it calls next, so a bomber moving to the next victim is stopped.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ringfence.core.detectors import Flag
+from ringfence.core.detectors.params import BombingParams
+from ringfence.core.reasons import Reason
+from ringfence.core.types import Disposition
+from ringfence.core.windows import Holds, RecentEvents, evict_idle
+
+# Tag of an attempt that became a conversation. A number key is stripped text, so it is never
+# a single space: the tag cannot collide with a caller.
+_TALKED = " "
+_ANSWERED = Disposition.ANSWERED
+
+
+class Relationships:
+    """Who a subscriber knows: the contacts allowed to reach it while it is under attack.
+
+    ``learn(owner, contact)`` records that ``owner`` called ``contact`` or held a conversation
+    with it. Memory is bounded twice: each subscriber keeps at most ``max_contacts`` contacts
+    per generation, least recently seen first out (an insertion-ordered dict used as an LRU
+    set), and generations of ``ttl_s`` rotate, the oldest dropped whole, so a relationship is
+    remembered between ``ttl_s`` and ``2 * ttl_s`` after it was last seen.
+
+    Why exact sets rather than a fixed-size Bloom filter: a Bloom filter is smaller for a very
+    large population, but its false positives let some bombers through as "contacts", and a
+    hash that is stable across processes (needed for reproducible verdicts) costs more per
+    event than a dict look-up. Exact sets are deterministic, and their memory grows with the
+    subscribers active in two generations, capped per subscriber.
+    """
+
+    __slots__ = ("_cap", "_current", "_epoch", "_previous", "_rotate_at", "_ttl")
+
+    def __init__(self, ttl_s: float, max_contacts: int) -> None:
+        self._ttl = ttl_s
+        self._cap = max_contacts
+        self._epoch: int | None = None  # generation of ``_current``; None before any event
+        self._rotate_at = -math.inf  # when ``_current`` ends
+        self._current: dict[str, dict[str, None]] = {}
+        self._previous: dict[str, dict[str, None]] = {}
+
+    def advance(self, t: float) -> int:
+        """Rotate generations up to ``t``; returns how many subscribers' contact sets dropped."""
+        e = int(t // self._ttl)
+        if self._epoch is not None and e <= self._epoch:
+            return 0
+        dropped = len(self._previous)
+        if self._epoch is not None and e == self._epoch + 1:
+            self._previous = self._current
+        else:
+            dropped += len(self._current)
+            self._previous = {}
+        self._current = {}
+        self._epoch = e
+        self._rotate_at = (e + 1) * self._ttl
+        return dropped
+
+    def learn(self, owner: str, contact: str, t: float) -> None:
+        """Record that ``owner`` will accept calls from ``contact`` (seen at ``t``)."""
+        if t >= self._rotate_at:
+            self.advance(t)
+        contacts = self._current.get(owner)
+        if contacts is None:
+            self._current[owner] = {contact: None}
+            return
+        if contact in contacts:
+            del contacts[contact]  # re-inserted below as the most recent
+        contacts[contact] = None
+        if len(contacts) > self._cap:
+            del contacts[next(iter(contacts))]
+
+    def knows(self, owner: str, contact: str) -> bool:
+        """Whether ``owner`` has a remembered relationship with ``contact``."""
+        contacts = self._current.get(owner)
+        if contacts is not None and contact in contacts:
+            return True
+        contacts = self._previous.get(owner)
+        return contacts is not None and contact in contacts
+
+    def __len__(self) -> int:
+        return len(self._current) + len(self._previous)
+
+
+class BombingDetector:
+    """Finds flooded callees from attempts, protects them, and flags the bombers."""
+
+    def __init__(self, params: BombingParams) -> None:
+        self.params = params
+        self.relationships = Relationships(params.relationship_ttl_s, params.max_contacts)
+        self._callees: dict[str, RecentEvents] = {}
+        self._attacks: Holds[Flag] = Holds()  # victims under protection
+        self._bombers: Holds[Flag] = Holds()
+
+    def on_attempt(self, caller: str, callee: str, t: float) -> None:
+        """Count one attempt (whatever its verdict) and start protection on a flood."""
+        p = self.params
+        attempts = self._callees.get(callee)
+        if attempts is None:
+            attempts = self._callees[callee] = RecentEvents()
+        attempts.add(t, caller, p.long_min_attempts)
+        if len(attempts) >= 2 * p.min_attempts and (
+            attempts.reached(p.min_attempts, t, p.window_s)
+            or attempts.reached(p.long_min_attempts, t, p.long_window_s)
+        ):
+            self._flood(caller, callee, attempts, t)
+
+    def _flood(self, caller: str, callee: str, attempts: RecentEvents, t: float) -> None:
+        """A flood threshold is met at ``t``: protect the callee and flag a repeat caller."""
+        p = self.params
+        total = attempts.within(t, p.long_window_s)
+        if attempts.within(t, p.long_window_s, _TALKED) >= p.max_conversation_share * total:
+            return  # a busy line taking real calls, not a victim
+        fast = attempts.within(t, p.window_s)
+        n, width = (fast, p.window_s) if fast >= p.min_attempts else (total, p.long_window_s)
+        flood = f"{n} attempts in {width / 60:g} min"
+        self._attacks.put(
+            callee,
+            t + p.hold_s,
+            Flag(
+                Reason.CALL_BOMBING,
+                f"{callee} is under call bombing ({flood}); the caller has no prior "
+                "relationship with it",
+                severe=True,
+            ),
+        )
+        own = attempts.within(t, p.long_window_s, caller)
+        if own >= p.bomber_min_attempts:
+            self._bombers.put(
+                caller,
+                t + p.bomber_hold_s,
+                Flag(
+                    Reason.CALL_BOMBING,
+                    f"{caller} took part in call bombing of {callee} ({own} of {flood})",
+                    severe=True,
+                ),
+            )
+
+    def on_end(
+        self, caller: str, callee: str, start: float, talk_ms: int, disposition: Disposition
+    ) -> None:
+        """Learn relationships from a call end (``start`` is when the call was attempted).
+
+        The caller knows whoever it called; the callee knows the caller once they held a
+        conversation (at least ``conversation_ms``): a victim who picks up a bomber's call
+        and hangs up does not make the bomber a contact.
+        """
+        self.relationships.learn(caller, callee, start)
+        if disposition is _ANSWERED and talk_ms >= self.params.conversation_ms:
+            self.relationships.learn(callee, caller, start)
+            attempts = self._callees.get(callee)
+            if attempts is not None:
+                attempts.retag(caller, _TALKED)
+
+    def caller_flag(self, caller: str, callee: str, t: float) -> Flag | None:
+        """CALL_BOMBING when ``caller`` is a bomber, or ``callee`` is protected from it."""
+        if caller in self._bombers:
+            flag = self._bombers.active(caller, t)
+            if flag is not None:
+                return flag
+        if callee not in self._attacks:
+            return None
+        flag = self._attacks.active(callee, t)
+        if flag is None or self.relationships.knows(callee, caller):
+            return None
+        return flag
+
+    def under_attack(self, callee: str, t: float) -> bool:
+        """Whether ``callee`` is protected at ``t``."""
+        return self._attacks.active(callee, t) is not None
+
+    def evict(self, t: float) -> int:
+        """Drop attempt histories idle longer than the long window, expired holds, old contacts."""
+        return (
+            evict_idle(self._callees, t - self.params.long_window_s)
+            + self._attacks.evict(t)
+            + self._bombers.evict(t)
+            + self.relationships.advance(t)
+        )
+
+    def stats(self) -> dict[str, int]:
+        """Sizes of the detector's structures."""
+        return {
+            "bombing_callees": len(self._callees),
+            "bombing_victims": len(self._attacks),
+            "bombing_bombers": len(self._bombers),
+            "relationship_subscribers": len(self.relationships),
+        }

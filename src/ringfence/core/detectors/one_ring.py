@@ -1,0 +1,242 @@
+"""One-ring (响一声, wangiri) detection: very short unanswered rings fanned out over many callees.
+
+The campaign rings a callee for a second or two and hangs up, hoping to be called back on a
+premium number. Evidence comes from call ends: a *short* call ended cancelled or no_answer
+after at most ``max_ring_ms`` of ringing; it is *fan-out* when its callee is not among the
+last ``recent_callees`` callees this number rang short (re-dialling one person who does not
+pick up is not fan-out). Evidence is kept for two kinds of key:
+
+* the calling number — flagged when fan-out calls reach ``min_calls`` in the fast window (or
+  ``slow_min_calls`` in the slow window, for campaigns of one call every few minutes) and are
+  at least ``min_share`` of all its calls;
+* its *origin* — the range (the number with its last ``range_drop_digits`` digits dropped)
+  together with ingress and trunk — which catches campaigns rotating through the numbers of a
+  rented range, each number ringing only once or twice. The origin needs fan-out from at least
+  ``range_min_numbers`` numbers, and the same share test over all the range's calls, so a range
+  of ordinary subscribers (who cancel some calls but make mostly normal ones) is never flagged.
+
+Only numbers that made a short call, and origins of such numbers, get state: an ordinary
+number costs nothing here until it rings someone briefly. A flag lasts ``hold_s`` after the
+last call that supported it; a flagged origin flags every number of it, and anyone calling a
+flagged number or range back is warned (:meth:`OneRingDetector.callback_warning`).
+"""
+
+from __future__ import annotations
+
+from ringfence.core.detectors import Flag
+from ringfence.core.detectors.params import OneRingParams
+from ringfence.core.reasons import Reason
+from ringfence.core.types import Disposition, Ingress
+from ringfence.core.windows import Holds, TwoBucketCounts, evict_idle
+
+_SHORT_ENDS = frozenset({Disposition.CANCELLED, Disposition.NO_ANSWER})
+
+# Quantities counted per window: fan-out calls, all calls, and (origins only) numbers newly
+# taking part in fan-out.
+_FANOUT, _TOTAL, _NEW_NUMBERS = 0, 1, 2
+
+
+class _Evidence:
+    """Counts of one number or origin over the fast and the slow window."""
+
+    __slots__ = ("fast", "last", "recent", "slow")
+
+    def __init__(self, size: int, t: float, params: OneRingParams) -> None:
+        self.fast = TwoBucketCounts(size, t, params.window_s)
+        self.slow = TwoBucketCounts(size, t, params.slow_window_s)
+        self.last = t
+        self.recent: list[str] = []  # callees of the latest short calls (numbers only)
+
+    def add(self, t: float, params: OneRingParams, fanout: bool, new_number: bool) -> None:
+        """Count one call at ``t`` in both windows."""
+        _count(self.fast, t, params.window_s, fanout, new_number)
+        _count(self.slow, t, params.slow_window_s, fanout, new_number)
+        if t > self.last:
+            self.last = t
+
+
+def _count(counts: TwoBucketCounts, t: float, width: float, fanout: bool, new_number: bool) -> None:
+    i = counts.offset(t, width)
+    if i >= 0:
+        counts[i + _TOTAL] += 1
+        if fanout:
+            counts[i + _FANOUT] += 1
+        if new_number:
+            counts[i + _NEW_NUMBERS] += 1
+
+
+def range_prefix(number: str, drop_digits: int) -> str:
+    """The range of a number key: the key without its last ``drop_digits`` characters.
+
+    A key too short to hold a range (some invalid numbers) is its own range.
+    """
+    return number[:-drop_digits] if len(number) > drop_digits + 3 else number
+
+
+def _origin_key(prefix: str, ingress: Ingress, trunk_id: str) -> str:
+    # concatenation, not an f-string: formatting an enum member goes through Python code
+    return prefix + "|" + ingress + "|" + trunk_id
+
+
+class OneRingDetector:
+    """Flags one-ring numbers and origins from call ends; answers for callers and callbacks."""
+
+    def __init__(self, params: OneRingParams) -> None:
+        self.params = params
+        self._numbers: dict[str, _Evidence] = {}
+        self._origins: dict[str, _Evidence] = {}
+        self._number_flags: Holds[tuple[Flag, Flag]] = Holds()  # (as caller, callback warning)
+        self._origin_flags: Holds[Flag] = Holds()
+        self._range_warnings: Holds[Flag] = Holds()  # by range prefix, whatever the ingress
+
+    def on_end(
+        self,
+        caller: str,
+        callee: str,
+        start: float,
+        ring_ms: int,
+        disposition: Disposition,
+        ingress: Ingress,
+        trunk_id: str,
+    ) -> None:
+        """Learn from one call end (``start`` is when the call was attempted)."""
+        p = self.params
+        short = ring_ms <= p.max_ring_ms and disposition in _SHORT_ENDS
+        number = self._numbers.get(caller)
+        if number is None and short:
+            number = self._numbers[caller] = _Evidence(2, start, p)
+        fanout = new_number = False
+        if number is not None:
+            if short and callee not in number.recent:
+                fanout = True
+                new_number = number.slow.upper(_FANOUT) == 0  # first fan-out in its window
+                number.recent.append(callee)
+                if len(number.recent) > p.recent_callees:
+                    del number.recent[0]
+            number.add(start, p, fanout, False)
+            if fanout:
+                self._judge_number(caller, number, start)
+        if not fanout and not self._origins:
+            return
+        prefix = range_prefix(caller, p.range_drop_digits)
+        key = _origin_key(prefix, ingress, trunk_id)
+        origin = self._origins.get(key)
+        if origin is None:
+            if not fanout:
+                return
+            origin = self._origins[key] = _Evidence(3, start, p)
+        origin.add(start, p, fanout, new_number)
+        if fanout:
+            self._judge_origin(key, prefix, origin, start, ingress, trunk_id)
+
+    def _fires(
+        self, ev: _Evidence, t: float, fast_min: int, slow_min: int, min_numbers: int
+    ) -> tuple[list[float], float] | None:
+        """The estimates and width of the first window whose thresholds are met.
+
+        ``min_numbers`` (origins only; 0 for a number) is how many numbers must take part.
+        """
+        p = self.params
+        for counts, width, minimum in (
+            (ev.fast, p.window_s, fast_min),
+            (ev.slow, p.slow_window_s, slow_min),
+        ):
+            if counts.upper(_FANOUT) < minimum:
+                continue  # cheap gate: even both buckets in full are not enough
+            est = counts.estimate(t, width)
+            fanout = est[_FANOUT]
+            if (
+                fanout >= minimum
+                and fanout >= p.min_share * est[_TOTAL]
+                and (not min_numbers or est[_NEW_NUMBERS] >= min_numbers)
+            ):
+                return est, width
+        return None
+
+    def _judge_number(self, caller: str, ev: _Evidence, t: float) -> None:
+        p = self.params
+        fired = self._fires(ev, t, p.min_calls, p.slow_min_calls, 0)
+        if fired is None:
+            return
+        est, width = fired
+        evidence = (
+            f"{est[_FANOUT]:.0f} short rings (<= {p.max_ring_ms / 1000:g} s, unanswered) to "
+            f"distinct callees in {width / 60:g} min, {_share(est)} of its calls"
+        )
+        self._number_flags.put(
+            caller,
+            t + p.hold_s,
+            (
+                Flag(Reason.ONE_RING, f"{caller}: {evidence}"),
+                Flag(Reason.ONE_RING, f"calling back {caller}, flagged for one-ring: {evidence}"),
+            ),
+        )
+
+    def _judge_origin(
+        self, key: str, prefix: str, ev: _Evidence, t: float, ingress: Ingress, trunk_id: str
+    ) -> None:
+        p = self.params
+        fired = self._fires(ev, t, p.range_min_calls, p.range_slow_min_calls, p.range_min_numbers)
+        if fired is None:
+            return
+        est, width = fired
+        shown = prefix + "x" * (p.range_drop_digits if prefix else 0)
+        via = f"{ingress}, trunk {trunk_id}" if trunk_id else f"{ingress}"
+        evidence = (
+            f"{est[_FANOUT]:.0f} short rings to distinct callees from {est[_NEW_NUMBERS]:.0f} "
+            f"numbers of range {shown} ({via}) in {width / 60:g} min, {_share(est)} of the "
+            "range's calls"
+        )
+        until = t + p.hold_s
+        self._origin_flags.put(key, until, Flag(Reason.ONE_RING, evidence))
+        self._range_warnings.put(
+            prefix,
+            until,
+            Flag(Reason.ONE_RING, f"calling back a one-ring range: {evidence}"),
+        )
+
+    def caller_flag(self, caller: str, t: float, ingress: Ingress, trunk_id: str) -> Flag | None:
+        """The ONE_RING flag of ``caller`` at ``t`` (its own or its origin's), or None."""
+        if caller in self._number_flags:
+            held = self._number_flags.active(caller, t)
+            if held is not None:
+                return held[0]
+        if not self._origin_flags:
+            return None
+        prefix = range_prefix(caller, self.params.range_drop_digits)
+        return self._origin_flags.active(_origin_key(prefix, ingress, trunk_id), t)
+
+    def callback_warning(self, callee: str, t: float) -> Flag | None:
+        """A ONE_RING warning when ``callee`` is a flagged number or in a flagged range."""
+        held = self._number_flags.active(callee, t)
+        if held is not None:
+            return held[1]
+        if not self._range_warnings:
+            return None
+        return self._range_warnings.active(range_prefix(callee, self.params.range_drop_digits), t)
+
+    def evict(self, t: float) -> int:
+        """Drop evidence idle for longer than the slow window and expired flags."""
+        cutoff = t - self.params.slow_window_s
+        return (
+            evict_idle(self._numbers, cutoff)
+            + evict_idle(self._origins, cutoff)
+            + self._number_flags.evict(t)
+            + self._origin_flags.evict(t)
+            + self._range_warnings.evict(t)
+        )
+
+    def stats(self) -> dict[str, int]:
+        """Sizes of the detector's structures."""
+        return {
+            "one_ring_numbers": len(self._numbers),
+            "one_ring_origins": len(self._origins),
+            "one_ring_flagged_numbers": len(self._number_flags),
+            "one_ring_flagged_origins": len(self._origin_flags),
+            "one_ring_flagged_ranges": len(self._range_warnings),
+        }
+
+
+def _share(est: list[float]) -> str:
+    """The fan-out share of all calls, as a percentage."""
+    return f"{est[_FANOUT] / est[_TOTAL]:.0%}" if est[_TOTAL] else "100%"

@@ -1,0 +1,128 @@
+"""Robocall pattern detection: automated dialling seen from one calling number's call ends.
+
+Two signatures, per calling number over ``window_s``:
+
+* *dialler* — hundreds of calls, fanned out (each callee other than the previous one), hardly
+  answered (answer rate below ``max_answer_rate``) and, when answered, hung up within seconds
+  (mean talk below ``max_mean_talk_s``). Both the answer rate and the talk time must be low:
+  couriers and banks (answer 60–85 %, talk 20–120 s) and consented call centres (answer
+  30–50 %, talk 30–300 s) call many strangers too, and are not robocallers;
+* *scanner* — a large share of calls to a callee whose number is within ``max_step`` of the
+  previous callee's (dialling through a range); people and call centres dial in no such order.
+
+Per number the state is one :class:`TwoBucketCounts` of five sums plus the previous callee's
+digits and the time of the last call. The rules are evaluated only once the counts could reach
+a threshold, so an ordinary caller costs a few additions per call.
+"""
+
+from __future__ import annotations
+
+from ringfence.core.detectors import Flag
+from ringfence.core.detectors.params import RobocallParams
+from ringfence.core.reasons import Reason
+from ringfence.core.types import Disposition
+from ringfence.core.windows import Holds, TwoBucketCounts, evict_idle
+
+_CALLS, _FANOUT, _ANSWERED, _TALK_S, _SEQUENTIAL = range(5)
+_ANSWERED_CALL = Disposition.ANSWERED
+
+
+def number_digits(number: str) -> int:
+    """The digits of a number key (``+8613812345678``) as an integer; -1 for any other key.
+
+    ``int`` parses the key directly (it accepts the leading ``+``); what else it tolerates
+    (``_`` separators, other scripts' digits) only matters for nonsense keys, which are never
+    sequential with a real number anyway.
+    """
+    try:
+        digits = int(number)
+    except ValueError:
+        return -1
+    return digits if digits >= 0 else -1
+
+
+class _Dialling(TwoBucketCounts):
+    """A calling number's sums over the window, its previous callee and its last call time."""
+
+    __slots__ = ("last", "last_digits")
+
+    def __init__(self, t: float, width: float) -> None:
+        super().__init__(5, t, width)
+        self.last = t
+        self.last_digits = -1
+
+
+class RobocallDetector:
+    """Flags calling numbers whose calls look automated."""
+
+    def __init__(self, params: RobocallParams) -> None:
+        self.params = params
+        self._callers: dict[str, _Dialling] = {}
+        self._flags: Holds[Flag] = Holds()
+
+    def on_end(
+        self, caller: str, callee: str, start: float, talk_ms: int, disposition: Disposition
+    ) -> None:
+        """Learn from one call end (``start`` is when the call was attempted)."""
+        p = self.params
+        width = p.window_s
+        state = self._callers.get(caller)
+        if state is None:
+            state = self._callers[caller] = _Dialling(start, width)
+        digits = number_digits(callee)
+        i = state.offset(start, width)
+        if i >= 0:
+            previous = state.last_digits
+            state[i + _CALLS] += 1
+            if digits < 0 or digits != previous:
+                state[i + _FANOUT] += 1
+            if disposition is _ANSWERED_CALL:
+                state[i + _ANSWERED] += 1
+                state[i + _TALK_S] += talk_ms // 1000
+            if previous >= 0 and digits >= 0 and 0 < abs(digits - previous) <= p.max_step:
+                state[i + _SEQUENTIAL] += 1
+        state.last_digits = digits
+        if start > state.last:
+            state.last = start
+        if state.upper(_CALLS) >= p.min_calls or state.upper(_SEQUENTIAL) >= p.min_sequential:
+            self._judge(caller, state, start)
+
+    def _judge(self, caller: str, state: _Dialling, t: float) -> None:
+        p = self.params
+        est = state.estimate(t, p.window_s)
+        calls = est[_CALLS]
+        answered = est[_ANSWERED]
+        mean_talk = est[_TALK_S] / answered if answered else 0.0
+        minutes = f"{p.window_s / 60:g} min"
+        if (
+            calls >= p.min_calls
+            and est[_FANOUT] >= p.min_fanout_share * calls
+            and answered < p.max_answer_rate * calls
+            and mean_talk < p.max_mean_talk_s
+        ):
+            detail = (
+                f"{caller}: {calls:.0f} calls in {minutes} to {est[_FANOUT]:.0f} callees, "
+                f"{answered / calls:.0%} answered, mean talk {mean_talk:.0f} s"
+            )
+        elif est[_SEQUENTIAL] >= p.min_sequential and est[_SEQUENTIAL] >= (
+            p.min_sequential_share * calls
+        ):
+            detail = (
+                f"{caller}: {est[_SEQUENTIAL]:.0f} of {calls:.0f} calls in {minutes} to "
+                f"sequential numbers (step <= {p.max_step})"
+            )
+        else:
+            return
+        self._flags.put(caller, t + p.hold_s, Flag(Reason.ROBOCALL_PATTERN, detail))
+
+    def caller_flag(self, caller: str, t: float) -> Flag | None:
+        """The ROBOCALL_PATTERN flag of ``caller`` at ``t``, or None."""
+        return self._flags.active(caller, t) if caller in self._flags else None
+
+    def evict(self, t: float) -> int:
+        """Drop callers idle longer than the window and expired flags."""
+        return evict_idle(self._callers, t - self.params.window_s) + self._flags.evict(t)
+
+    def stats(self) -> dict[str, int]:
+        """Sizes of the detector's structures."""
+        return {"robocall_numbers": len(self._callers), "robocall_flagged": len(self._flags)}

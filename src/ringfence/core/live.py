@@ -1,0 +1,112 @@
+"""The live state the screener consults: every online detector behind one facade.
+
+The screener feeds events in time order — each attempt (:meth:`LiveState.on_attempt`),
+each call end (:meth:`LiveState.on_end`), each crowd report (:meth:`LiveState.on_report`) —
+and asks for flags on every attempt (:meth:`LiveState.caller_flags`,
+:meth:`LiveState.callee_warning`). Numbers are canonical keys, times float epoch seconds.
+Everything is deterministic: no clock, no randomness, no string hashing that varies between
+processes in any decision.
+
+Memory is proportional to the numbers active within the detectors' windows, not to the calls
+seen; :meth:`LiveState.evict` drops what went idle (call it periodically, e.g. once a minute
+of event time: a sweep costs O(entries)).
+"""
+
+from __future__ import annotations
+
+from ringfence.core.detectors import Flag
+from ringfence.core.detectors.bombing import BombingDetector
+from ringfence.core.detectors.one_ring import OneRingDetector
+from ringfence.core.detectors.params import DetectorParams
+from ringfence.core.detectors.reports import ReportsDetector
+from ringfence.core.detectors.robocall import RobocallDetector
+from ringfence.core.types import Disposition, Ingress
+
+__all__ = ["Flag", "LiveState"]
+
+
+class LiveState:
+    """The online detectors (one-ring, call bombing, robocall, crowd reports) for the screener."""
+
+    def __init__(self, params: DetectorParams) -> None:
+        self.params = params
+        self.one_ring = OneRingDetector(params.one_ring)
+        self.bombing = BombingDetector(params.bombing)
+        self.robocall = RobocallDetector(params.robocall)
+        self.reports = ReportsDetector(params.reports)
+
+    def on_attempt(
+        self, caller: str, callee: str, t: float, ingress: Ingress, trunk_id: str
+    ) -> None:
+        """Count an attempt at ``t``, whatever its verdict (floods are counted on attempts).
+
+        ``ingress`` and ``trunk_id`` are part of the screener's contract; a flood counts
+        whatever the route of its attempts, so they are not used today.
+        """
+        self.bombing.on_attempt(caller, callee, t)
+
+    def on_end(
+        self,
+        end_caller: str,
+        end_callee: str,
+        start: float,
+        ring_ms: int,
+        talk_ms: int,
+        disposition: Disposition,
+        ingress: Ingress,
+        trunk_id: str,
+    ) -> None:
+        """Learn from a call end; ``start`` is the time of its attempt."""
+        self.one_ring.on_end(end_caller, end_callee, start, ring_ms, disposition, ingress, trunk_id)
+        self.robocall.on_end(end_caller, end_callee, start, talk_ms, disposition)
+        self.bombing.on_end(end_caller, end_callee, start, talk_ms, disposition)
+
+    def on_report(self, reporter: str, number: str, category: str, t: float) -> None:
+        """Record a crowd report of ``number`` by ``reporter``."""
+        self.reports.on_report(reporter, number, category, t)
+
+    def caller_flags(
+        self, caller: str, callee: str, t: float, ingress: Ingress, trunk_id: str
+    ) -> list[Flag]:
+        """The flags on this attempt's calling side at ``t``, in the detectors' order.
+
+        ONE_RING (the number or its origin range), CALL_BOMBING (the caller is a bomber, or
+        the callee is under attack and the caller has no prior relationship with it),
+        ROBOCALL_PATTERN and REPORTED. Empty for an ordinary call.
+        """
+        flags = []
+        flag = self.one_ring.caller_flag(caller, t, ingress, trunk_id)
+        if flag is not None:
+            flags.append(flag)
+        flag = self.bombing.caller_flag(caller, callee, t)
+        if flag is not None:
+            flags.append(flag)
+        flag = self.robocall.caller_flag(caller, t)
+        if flag is not None:
+            flags.append(flag)
+        flag = self.reports.caller_flag(caller, t)
+        if flag is not None:
+            flags.append(flag)
+        return flags
+
+    def callee_warning(self, callee: str, t: float) -> Flag | None:
+        """A ONE_RING warning when a subscriber calls back a number (or range) flagged one-ring."""
+        return self.one_ring.callback_warning(callee, t)
+
+    def evict(self, t: float) -> int:
+        """Drop state idle at ``t`` for longer than its window; returns how many entries dropped."""
+        return (
+            self.one_ring.evict(t)
+            + self.bombing.evict(t)
+            + self.robocall.evict(t)
+            + self.reports.evict(t)
+        )
+
+    def stats(self) -> dict[str, int]:
+        """Sizes of every structure (numbers, origins, victims, relationships, flags...)."""
+        return {
+            **self.one_ring.stats(),
+            **self.bombing.stats(),
+            **self.robocall.stats(),
+            **self.reports.stats(),
+        }

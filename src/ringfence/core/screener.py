@@ -1,0 +1,156 @@
+"""The Screener: runs the checks on every attempt and feeds the detectors with every call end.
+
+    attempt ──> context (numbers classified, registry facts) ──> checks in order ──> Verdict
+    call end ──> live state (one-ring, bombing, robocall windows, relationships)
+    report   ──> live state (distinct reporters per number)
+
+It is pure: the caller passes events in time order and gets values back.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from ringfence.core.auth import AuthOutcome, AuthStatus, CallerAuthenticator
+from ringfence.core.checks import (
+    Check,
+    authentication_findings,
+    behaviour,
+    emergency_exemption,
+    non_standard_caller,
+    reputation,
+    sanctioned,
+    spoofed_international,
+    unauthorized_cli,
+)
+from ringfence.core.context import CallContext
+from ringfence.core.live import LiveState
+from ringfence.core.marketing import MarketingLedger, marketing_checks
+from ringfence.core.numberplan import NumberPlan
+from ringfence.core.policy import Policy
+from ringfence.core.reasons import Reason
+from ringfence.core.registry import HolderType, Purpose, RegistrySnapshot
+from ringfence.core.types import (
+    Action,
+    CallAttempt,
+    CallEnd,
+    Finding,
+    Verdict,
+    verdict_from_findings,
+)
+
+#: Checks that run before authentication, in order (cheap, registry-only).
+PRE_AUTH: tuple[Check, ...] = (non_standard_caller, spoofed_international, unauthorized_cli)
+#: Checks that run after authentication and the marketing rules.
+POST_AUTH: tuple[Check, ...] = (sanctioned,)
+LATE: tuple[Check, ...] = (behaviour, reputation)
+
+#: How often (in screened calls) idle detector state is evicted.
+EVICT_EVERY = 50_000
+
+
+class Screener:
+    """Screens attempts against one policy, a registry snapshot and the live detectors."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        registry: RegistrySnapshot | None = None,
+        *,
+        plan: NumberPlan | None = None,
+        authenticator: CallerAuthenticator | None = None,
+        live: LiveState | None = None,
+    ) -> None:
+        self.policy = policy
+        self.registry = registry if registry is not None else RegistrySnapshot()
+        self.plan = plan if plan is not None else NumberPlan(policy.country)
+        self.authenticator = authenticator
+        self.live = live if live is not None else LiveState(policy.detectors)
+        self.ledger = MarketingLedger()
+        self.counts: Counter[str] = Counter()
+        self._since_evict = 0
+
+    # -- events -------------------------------------------------------------------------
+    def screen(self, attempt: CallAttempt) -> Verdict:
+        """Decide what happens to ``attempt``; the attempt is also counted by the detectors."""
+        ctx = self.context(attempt)
+        verdict = self._decide(ctx)
+        a = attempt
+        self.live.on_attempt(ctx.caller.key, ctx.callee.key, ctx.t, a.ingress, a.trunk_id)
+        if ctx.marketing and ctx.enterprise is not None and verdict.action is not Action.BLOCK:
+            day = self.ledger.local_time(ctx, self.policy).toordinal()
+            self.ledger.record(ctx.enterprise.enterprise_id, ctx.callee.key, day)
+        self.counts[verdict.action.value] += 1
+        self._since_evict += 1
+        if self._since_evict >= EVICT_EVERY:
+            self._since_evict = 0
+            self.live.evict(ctx.t)
+        return verdict
+
+    def observe(self, end: CallEnd) -> None:
+        """Learn from a call that ended (detectors and relationships)."""
+        caller = self.plan.classify(end.caller).key
+        callee = self.plan.classify(end.callee).key
+        self.live.on_end(
+            caller,
+            callee,
+            end.start.timestamp(),
+            end.ring_ms,
+            end.talk_ms,
+            end.disposition,
+            end.ingress,
+            end.trunk_id,
+        )
+
+    def report(self, reporter: str, number: str, category: str, at: datetime) -> None:
+        """A person reported ``number`` as ``category`` (a crowd report)."""
+        key = self.plan.classify(number).key
+        self.live.on_report(reporter, key, category, at.timestamp())
+
+    # -- the pipeline -------------------------------------------------------------------
+    def context(self, attempt: CallAttempt) -> CallContext:
+        """Classify the numbers and look up the registry facts the checks need."""
+        registry = self.registry
+        caller = self.plan.classify(attempt.caller)
+        callee = self.plan.classify(attempt.callee)
+        trunk = registry.trunks.get(attempt.trunk_id) if attempt.trunk_id else None
+        block = registry.block_of(caller.key) if caller.standard else None
+        enterprise = None
+        if trunk is not None:
+            enterprise = registry.enterprises.get(trunk.enterprise_id)
+        elif block is not None and block.holder_type is HolderType.ENTERPRISE:
+            enterprise = registry.enterprises.get(block.holder_id)
+        marketing = (trunk is not None and trunk.marketing) or (
+            block is not None and block.purpose is Purpose.MARKETING
+        )
+        return CallContext(
+            attempt, attempt.time.timestamp(), caller, callee, trunk, enterprise, block, marketing
+        )
+
+    def _decide(self, ctx: CallContext) -> Verdict:
+        call_id = ctx.attempt.call_id
+        exempt = emergency_exemption(ctx, self.policy)
+        if exempt is not None:
+            return Verdict(call_id, Action.ALLOW, (Reason.EMERGENCY_EXEMPT,), "", (exempt.detail,))
+        findings: list[Finding] = []
+        args = (ctx, self.registry, self.live, self.policy)
+        for check in PRE_AUTH:
+            findings.extend(check(*args))
+        findings.extend(authentication_findings(self._authenticate(ctx.attempt), ctx, self.policy))
+        for check in POST_AUTH:
+            findings.extend(check(*args))
+        findings.extend(marketing_checks(ctx, self.registry, self.ledger, self.policy))
+        for check in LATE:
+            findings.extend(check(*args))
+        return verdict_from_findings(call_id, findings)
+
+    def _authenticate(self, attempt: CallAttempt) -> AuthOutcome:
+        if self.authenticator is not None:
+            return self.authenticator.verify(attempt)
+        # Without a verifier only the absence of an Identity header can be judged.
+        return AuthOutcome(AuthStatus.NOT_CHECKED if attempt.identity else AuthStatus.MISSING)
+
+    def stats(self) -> dict[str, int]:
+        """Sizes of the screener's state (for memory accounting and metrics)."""
+        return {**self.live.stats(), "marketing_ledger": len(self.ledger), **self.counts}

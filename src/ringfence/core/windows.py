@@ -1,0 +1,170 @@
+"""Sliding-window primitives for the online detectors: small, exact where it matters, O(1) memory.
+
+The detectors keep state per active number, so the primitives are chosen for compactness and
+for a per-event cost of a few plain-arithmetic operations (no datetime, no per-event objects):
+
+* :class:`TwoBucketCounts` — sums of a few quantities over a sliding window, estimated from two
+  fixed buckets of the window's width (the "sliding window counter" of rate limiters):
+  ``estimate = current + previous * (1 - elapsed share of the current bucket)``. Memory is two
+  short lists whatever the rate. The estimate is exact for steady traffic; for a burst it can
+  undercount by up to the previous bucket's share already elapsed (a burst spread evenly over
+  exactly one window, straddling a bucket edge, is seen at about 3/4 of its size). Used where a
+  ratio over many calls matters more than the exact instant a threshold is crossed.
+* :class:`RecentEvents` — the last *capacity* events of one key (time and a tag). "At least *k*
+  events within *w*" is then exact for every ``k <= capacity`` (the *k*-th most recent event is
+  younger than *w*), in constant memory. Used for floods, where the threshold is the evidence.
+* :class:`Holds` — keys flagged until a time (a flag outlives the evidence by a hold time).
+* :func:`evict_idle` — drops per-key state idle for longer than its window.
+
+Eviction is a full scan, done when the owner calls ``evict`` (periodically): it costs
+O(entries) per sweep instead of a re-ordering on every event, and copes with events whose
+times are slightly out of order (a call end carries its start time).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, TypeVar
+
+
+class TwoBucketCounts(list[float]):
+    """Sliding-window sums of ``size`` quantities, estimated from two fixed buckets.
+
+    The object *is* the list of the ``2 * size`` sums (the current bucket's, then the previous
+    bucket's): one allocation per key, and subclasses add their own slots to it. The window's
+    width is passed in by the owner (one width serves many keys, so it is not stored per key).
+    Bucket ``e`` covers ``[e * width, (e + 1) * width)``.
+    """
+
+    __slots__ = ("epoch",)
+
+    def __init__(self, size: int, t: float, width: float) -> None:
+        super().__init__((0,) * (2 * size))
+        self.epoch = int(t // width)
+
+    def offset(self, t: float, width: float) -> int:
+        """Where to add an event at ``t``: ``self[offset + i] += amount`` (rolls forward first).
+
+        An event of the previous bucket (slightly out of order) goes to that bucket; an older
+        one gets -1 and is to be ignored (its weight in any estimate would be zero).
+        """
+        e = int(t // width)
+        epoch = self.epoch
+        if e == epoch:
+            return 0
+        size = len(self) >> 1
+        if e > epoch:
+            self[size:] = self[:size] if e == epoch + 1 else (0,) * size
+            self[:size] = (0,) * size
+            self.epoch = e
+            return 0
+        return size if e == epoch - 1 else -1
+
+    def estimate(self, t: float, width: float) -> list[float]:
+        """The estimated sums over the window ending at ``t`` (``t`` not before the last event)."""
+        size = len(self) >> 1
+        e = int(t // width)
+        remaining = 1.0 - (t / width - e)  # share of the previous bucket still inside the window
+        if e == self.epoch:
+            return [self[i] + self[size + i] * remaining for i in range(size)]
+        if e == self.epoch + 1:
+            return [self[i] * remaining for i in range(size)]
+        return [0.0] * size
+
+    def upper(self, i: int) -> float:
+        """An upper bound of quantity ``i`` over any window (both buckets in full): a cheap gate."""
+        return self[i] + self[(len(self) >> 1) + i]
+
+
+class RecentEvents(list[Any]):
+    """The most recent events of one key, in arrival order, each a time and a string tag.
+
+    Stored flat, ``[t0, tag0, t1, tag1, ...]``, in the object itself: one allocation per key.
+    The owner passes the capacity on each :meth:`add`, so "at least ``k`` events within ``w``"
+    (:meth:`reached`) is exact for any ``k`` up to that capacity.
+    """
+
+    __slots__ = ()
+
+    def add(self, t: float, tag: str, capacity: int) -> None:
+        """Record an event, forgetting the oldest beyond ``capacity``."""
+        self.append(t)
+        self.append(tag)
+        if len(self) > 2 * capacity:
+            del self[:2]
+
+    def reached(self, k: int, t: float, width: float) -> bool:
+        """Whether at least ``k`` of the kept events fall in ``(t - width, t]``."""
+        return len(self) >= 2 * k and self[-2 * k] > t - width
+
+    def within(self, t: float, width: float, tag: str | None = None) -> int:
+        """How many kept events (with ``tag``, if given) fall in ``(t - width, t]``."""
+        since = t - width
+        n = 0
+        for i in range(len(self) - 2, -1, -2):
+            if self[i] <= since:
+                break
+            if tag is None or self[i + 1] == tag:
+                n += 1
+        return n
+
+    def retag(self, old: str, new: str) -> bool:
+        """Re-tag the most recent event tagged ``old``; False when there is none."""
+        for i in range(len(self) - 1, 0, -2):
+            if self[i] == old:
+                self[i] = new
+                return True
+        return False
+
+    @property
+    def last(self) -> float:
+        """Time of the most recent event (the owner never keeps an empty one)."""
+        time: float = self[-2]
+        return time
+
+
+V = TypeVar("V")
+
+
+class Holds(dict[str, tuple[float, V]]):
+    """Keys flagged until a time, each with a value (the flag to report): ``key -> (until, value)``.
+
+    A dict, so the hot path can test ``key in holds`` (no Python call) before :meth:`active`.
+    """
+
+    __slots__ = ()
+
+    def put(self, key: str, until: float, value: V) -> None:
+        """Hold ``key`` until ``until`` with ``value`` (replacing any earlier hold)."""
+        self[key] = (until, value)
+
+    def active(self, key: str, t: float) -> V | None:
+        """The value held for ``key`` at ``t``, or None when not held (or expired)."""
+        entry = self.get(key)
+        if entry is None or entry[0] < t:
+            return None
+        return entry[1]
+
+    def evict(self, t: float) -> int:
+        """Drop holds expired before ``t``; returns how many."""
+        stale = [key for key, (until, _) in self.items() if until < t]
+        for key in stale:
+            del self[key]
+        return len(stale)
+
+
+class Stamped(Protocol):
+    """Per-key state that knows the time of its last event."""
+
+    @property
+    def last(self) -> float: ...
+
+
+S = TypeVar("S", bound=Stamped)
+
+
+def evict_idle(states: dict[str, S], cutoff: float) -> int:
+    """Drop every entry whose last event is before ``cutoff``; returns how many were dropped."""
+    stale = [key for key, state in states.items() if state.last < cutoff]
+    for key in stale:
+        del states[key]
+    return len(stale)

@@ -1,0 +1,119 @@
+"""JWS compact serialisation for ES256, the only algorithm PASSporT allows (RFC 7515, RFC 8225).
+
+Kept small and strict on purpose: base64url without padding and nothing outside its alphabet,
+exactly three segments, size limits before any decoding, ``alg`` checked before the key is
+touched. Signatures travel as the 64-byte ``r || s`` of JWS, converted from and to the DER
+form that OpenSSL speaks.
+"""
+
+from __future__ import annotations
+
+import binascii
+from typing import Final
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+
+from ringfence.shaken.errors import IdentityTooLarge, MalformedToken, SignatureInvalid
+
+ES256: Final = "ES256"
+#: Upper bounds that keep a hostile header from costing more than a normal one.
+MAX_TOKEN_CHARS: Final = 8192
+MAX_HEADER_CHARS: Final = 1024
+_ECDSA_SHA256: Final = ec.ECDSA(hashes.SHA256())
+_P256_BYTES: Final = 32
+_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+_FROM_STANDARD = bytes.maketrans(b"+/", b"-_")
+_PADDING = (b"", b"", b"==", b"=")
+_SPARE_BITS = (0, 0, 0x0F, 0x03)
+
+
+def b64url_encode(data: bytes) -> str:
+    """base64url without padding (RFC 7515 §2)."""
+    return binascii.b2a_base64(data, newline=False).translate(_FROM_STANDARD).rstrip(b"=").decode()
+
+
+def b64url_decode(segment: str, what: str) -> bytes:
+    """Decode unpadded base64url strictly; :class:`MalformedToken` names ``what`` on failure."""
+    # bytes.translate with a delete set is one C pass: anything left is outside the alphabet.
+    raw = segment.encode("ascii", "replace")
+    if raw.translate(None, _ALPHABET) or len(raw) % 4 == 1:
+        raise MalformedToken(f"{what}: not unpadded base64url ({segment[:40]!r})")
+    # Unused low bits of the last character must be zero, or two strings decode alike and a
+    # token could be altered without touching its signature.
+    if raw and _ALPHABET.index(raw[-1:]) & _SPARE_BITS[len(raw) % 4]:
+        raise MalformedToken(f"{what}: non-canonical base64url ending {segment[-4:]!r}")
+    try:
+        return binascii.a2b_base64(
+            raw.translate(_TO_STANDARD) + _PADDING[len(raw) % 4], strict_mode=True
+        )
+    except binascii.Error as exc:  # e.g. non-zero trailing bits
+        raise MalformedToken(f"{what}: not base64url ({exc})") from None
+
+
+def split_compact(token: str) -> tuple[str, str, str]:
+    """The header, payload and signature segments of a JWS compact token.
+
+    Raises :class:`IdentityTooLarge` beyond the size limits and :class:`MalformedToken` when the
+    token is not three dot-separated ASCII segments (the payload may be empty: compact form).
+    """
+    if len(token) > MAX_TOKEN_CHARS:
+        raise IdentityTooLarge(f"token of {len(token)} characters exceeds {MAX_TOKEN_CHARS}")
+    if not token.isascii():
+        raise MalformedToken("token holds non-ASCII characters")
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise MalformedToken(f"a JWS has 3 dot-separated parts, this token has {len(parts)}")
+    header, payload, signature = parts
+    if len(header) > MAX_HEADER_CHARS:
+        raise IdentityTooLarge(f"JWS header of {len(header)} characters exceeds {MAX_HEADER_CHARS}")
+    if not signature:
+        raise MalformedToken("the signature part is empty")
+    return header, payload, signature
+
+
+def der_to_raw(der: bytes) -> bytes:
+    """``r || s`` (32 bytes each) from OpenSSL's DER ``SEQUENCE { INTEGER r, INTEGER s }``.
+
+    Sliced by hand rather than via ``decode_dss_signature``: for P-256 the DER is at most 72
+    bytes with one-byte lengths, and slicing costs a fifth of building two Python ints.
+    """
+    if len(der) > 72 or der[0] != 0x30 or der[2] != 0x02:
+        r_int, s_int = decode_dss_signature(der)  # not the short form: take the general path
+        return r_int.to_bytes(_P256_BYTES, "big") + s_int.to_bytes(_P256_BYTES, "big")
+    r_len = der[3]
+    r = der[4 : 4 + r_len]
+    s = der[6 + r_len : 6 + r_len + der[5 + r_len]]
+    # INTEGERs are minimal and signed: drop a 0x00 sign byte, left-pad short values.
+    return r[-_P256_BYTES:].rjust(_P256_BYTES, b"\0") + s[-_P256_BYTES:].rjust(_P256_BYTES, b"\0")
+
+
+def raw_to_der(raw: bytes) -> bytes:
+    """The DER signature OpenSSL verifies, from JWS ``r || s`` (64 bytes)."""
+    return encode_dss_signature(
+        int.from_bytes(raw[:_P256_BYTES], "big"), int.from_bytes(raw[_P256_BYTES:], "big")
+    )
+
+
+def sign_es256(key: ec.EllipticCurvePrivateKey, signing_input: bytes) -> str:
+    """The base64url ``r || s`` ES256 signature of ``signing_input``."""
+    return b64url_encode(der_to_raw(key.sign(signing_input, _ECDSA_SHA256)))
+
+
+def verify_es256(key: ec.EllipticCurvePublicKey, signing_input: bytes, signature: str) -> None:
+    """Check an ES256 signature segment: :class:`SignatureInvalid` or :class:`MalformedToken`."""
+    raw = b64url_decode(signature, "signature")
+    if len(raw) != 2 * _P256_BYTES:
+        raise MalformedToken(f"an ES256 signature has 64 bytes, this one has {len(raw)}")
+    try:
+        key.verify(raw_to_der(raw), signing_input, _ECDSA_SHA256)
+    except InvalidSignature:
+        raise SignatureInvalid(
+            "the ES256 signature does not verify with the certificate key"
+        ) from None

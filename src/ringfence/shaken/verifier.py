@@ -1,0 +1,235 @@
+"""The verification service (STI-VS, RFC 8224 §6.2, ATIS-1000074 §5.3).
+
+:meth:`Verifier.verify` raises the :class:`~ringfence.shaken.errors.ShakenError` subclass that
+names the first failed rule; :meth:`Verifier.check` never raises for a bad header and returns
+a :class:`VerificationOutcome` with the error code, SIP response and ``verstat``.
+
+Order of the rules, cheapest and most specific first: header syntax and size; token structure,
+``alg`` and claim types; Identity ``ppt``/``alg``/``info`` against the token; ``x5u`` https;
+``iat`` freshness (both directions); the certificate (fetched or cached, chain, validity,
+CRL, TNAuthList); the signature; ``orig``/``dest`` against From/To in canonical form; the
+TNAuthList covering ``orig``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Final
+
+from ringfence.shaken.certs import CertifiedKey
+from ringfence.shaken.errors import (
+    VERSTAT_PASSED,
+    AlgNone,
+    AlgUnsupported,
+    DestMismatch,
+    FutureIat,
+    MalformedToken,
+    OrigMismatch,
+    PptMismatch,
+    PptUnsupported,
+    ShakenError,
+    StaleIat,
+    TNNotAuthorized,
+    X5uMismatch,
+)
+from ringfence.shaken.identity import parse_identity
+from ringfence.shaken.jws import ES256, verify_es256
+from ringfence.shaken.passport import SUPPORTED_PPTS, Passport, decode_passport, encode_json
+from ringfence.shaken.tn import canonical_tn, same_tn
+from ringfence.shaken.x5u import CertificateSource, require_https
+
+#: The freshness window of ATIS-1000074 / RFC 8224 §6.2.
+DEFAULT_MAX_AGE: Final = 60.0
+_HTTPS_SEEN_LIMIT: Final = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationOutcome:
+    """What one verification concluded, in the shape of the ``shaken verify`` JSON."""
+
+    valid: bool
+    verstat: str
+    ppt: str | None = None
+    attest: str = ""
+    origid: str = ""
+    error: str | None = None
+    detail: str = ""
+    sip_status: int | None = None
+    sip_reason: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """A JSON-ready dict; empty attest/origid become null."""
+        return {
+            "valid": self.valid,
+            "verstat": self.verstat,
+            "ppt": self.ppt,
+            "attest": self.attest or None,
+            "origid": self.origid or None,
+            "error": self.error,
+            "detail": self.detail,
+            "sip_status": self.sip_status,
+            "sip_reason": self.sip_reason or None,
+        }
+
+
+def outcome_of_error(error: ShakenError, passport: Passport | None = None) -> VerificationOutcome:
+    """The failed outcome for ``error`` (SIP response and verstat come from its class)."""
+    return VerificationOutcome(
+        valid=False,
+        verstat=error.verstat,
+        ppt=passport.header.ppt if passport else None,
+        attest=passport.attest if passport else "",
+        origid=passport.origid if passport else "",
+        error=error.code,
+        detail=str(error),
+        sip_status=error.sip_status,
+        sip_reason=error.sip_reason,
+    )
+
+
+class Verifier:
+    """Verifies Identity header values against the From/To numbers of a call at a time."""
+
+    def __init__(
+        self,
+        certificates: CertificateSource,
+        *,
+        max_age: float = DEFAULT_MAX_AGE,
+        country_code: str = "",
+        trunk_prefix: str = "",
+        accepted_ppts: frozenset[str | None] = SUPPORTED_PPTS,
+    ) -> None:
+        self.certificates = certificates
+        self.max_age = max_age
+        self.country_code = country_code
+        self.trunk_prefix = trunk_prefix
+        self.accepted_ppts = accepted_ppts
+        self._https_seen: set[str] = set()  # x5u values already found to be https URLs
+
+    def _canonical(self, value: str) -> str:
+        return canonical_tn(value, country_code=self.country_code, trunk_prefix=self.trunk_prefix)
+
+    def _same(self, signed: str, signalled: str) -> bool:
+        if signed == signalled and not self.country_code:
+            return signed.isascii() and signed.isdigit()  # canonical already: skip the parsing
+        return same_tn(
+            signed, signalled, country_code=self.country_code, trunk_prefix=self.trunk_prefix
+        )
+
+    def _compact_claims(self, orig: str | None, dest: str | None, date: int | None) -> bytes:
+        """RFC 8224 §5.2: a compact-form base PASSporT is rebuilt from From, To and Date."""
+        if orig is None or dest is None or date is None:
+            raise MalformedToken("a compact-form PASSporT needs From, To and Date to rebuild it")
+        return encode_json(
+            {
+                "dest": {"tn": [self._canonical(dest)]},
+                "iat": date,
+                "orig": {"tn": self._canonical(orig)},
+            }
+        )
+
+    def _decode(
+        self, identity: str, strict: bool, orig: str | None, dest: str | None, date: int | None
+    ) -> Passport:
+        header = parse_identity(identity, strict=strict)
+        if header.alg != ES256:
+            exc = AlgNone if header.alg.lower() == "none" else AlgUnsupported
+            raise exc(f"Identity alg parameter is {header.alg!r:.40}, only ES256 is allowed")
+        # A full-form token never holds "..": only the compact form leaves the payload empty.
+        if ".." in header.token:
+            passport = decode_passport(header.token, self._compact_claims(orig, dest, date))
+            if passport.header.ppt is not None:
+                raise MalformedToken("compact form rebuilds only base PASSporTs, not extensions")
+        else:
+            passport = decode_passport(header.token)
+        ppt = passport.header.ppt
+        if ppt not in self.accepted_ppts:
+            raise PptUnsupported(f"PASSporT type {ppt!r} is not accepted here")
+        # A bare token (non-strict) carries no parameters to compare.
+        if header.params and header.ppt != ppt:
+            raise PptMismatch(f"Identity ppt={header.ppt!r} but the PASSporT has ppt={ppt!r}")
+        if header.info and header.info != passport.header.x5u:
+            raise X5uMismatch(
+                f"Identity info <{header.info:.100}> differs from x5u {passport.header.x5u:.100}"
+            )
+        return passport
+
+    def verify(
+        self,
+        identity: str,
+        *,
+        orig: str | None = None,
+        dest: str | None = None,
+        now: float | None = None,
+        date: int | None = None,
+        strict: bool = True,
+    ) -> tuple[Passport, CertifiedKey]:
+        """Verify one Identity header value; returns the PASSporT and the key that signed it.
+
+        ``orig``/``dest`` are the From/To numbers (None skips that comparison); ``now``
+        defaults to the wall clock; ``date`` (the SIP Date, epoch seconds) rebuilds compact
+        forms; ``strict=False`` accepts a bare token without ``info``. Raises a
+        :class:`ShakenError` subclass for the first rule that fails.
+        """
+        passport = self._decode(identity, strict, orig, dest, date)
+        return passport, self._check_decoded(passport, orig, dest, now)
+
+    def _check_decoded(
+        self, passport: Passport, orig: str | None, dest: str | None, now: float | None
+    ) -> CertifiedKey:
+        x5u = passport.header.x5u
+        if x5u not in self._https_seen:
+            require_https(x5u)
+            if len(self._https_seen) >= _HTTPS_SEEN_LIMIT:
+                self._https_seen.clear()
+            self._https_seen.add(x5u)
+        if now is None:
+            now = time.time()
+        if passport.iat < now - self.max_age:
+            raise StaleIat(f"iat {passport.iat} is more than {self.max_age:g} s before {now:.0f}")
+        if passport.iat > now + self.max_age:
+            raise FutureIat(f"iat {passport.iat} is more than {self.max_age:g} s after {now:.0f}")
+        key = self.certificates.certified_key(x5u, now)
+        verify_es256(key.public_key, passport.signing_input, passport.signature)
+        if orig is not None and not self._same(passport.orig, orig):
+            raise OrigMismatch(f"PASSporT orig {passport.orig!r:.40} is not From {orig!r:.40}")
+        if dest is not None and not any(self._same(d, dest) for d in passport.dest):
+            raise DestMismatch(f"To {dest!r:.40} is not among PASSporT dest {passport.dest!r:.80}")
+        if key.tn_auth is not None and not key.tn_auth.spcs:
+            try:
+                covered = key.tn_auth.covers(canonical_tn(passport.orig))
+            except ValueError:
+                covered = False
+            if not covered:
+                raise TNNotAuthorized(
+                    f"certificate {key.subject} does not list orig {passport.orig!r:.40}"
+                )
+        return key
+
+    def check(
+        self,
+        identity: str,
+        *,
+        orig: str | None = None,
+        dest: str | None = None,
+        now: float | None = None,
+        date: int | None = None,
+        strict: bool = True,
+    ) -> VerificationOutcome:
+        """Like :meth:`verify` but returns the outcome instead of raising for a bad header."""
+        try:
+            passport = self._decode(identity, strict, orig, dest, date)
+        except ShakenError as exc:
+            return outcome_of_error(exc)
+        try:
+            self._check_decoded(passport, orig, dest, now)
+        except ShakenError as exc:
+            return outcome_of_error(exc, passport)
+        return VerificationOutcome(
+            valid=True,
+            verstat=VERSTAT_PASSED,
+            ppt=passport.header.ppt,
+            attest=passport.attest,
+            origid=passport.origid,
+        )

@@ -1,0 +1,108 @@
+"""Sliding-window primitives: two-bucket sums, recent events, holds, idle eviction."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ringfence.core.windows import Holds, RecentEvents, TwoBucketCounts, evict_idle
+
+W = 600.0
+
+
+def test_two_bucket_steady_rate_is_estimated_exactly() -> None:
+    counts = TwoBucketCounts(1, 0.0, W)
+    # one event a minute for 25 minutes: the window ending at 25 min holds 10 of them
+    for minute in range(25):
+        i = counts.offset(minute * 60.0, W)
+        counts[i] += 1
+    assert counts.estimate(24 * 60.0 + 59.0, W)[0] == pytest.approx(10, abs=0.2)
+
+
+@pytest.mark.parametrize(
+    ("t", "expected_offset"),
+    [
+        (10.0, 0),  # same bucket
+        (W + 10.0, 0),  # next bucket: rolls forward
+        (-W + 10.0, 1),  # previous bucket: slightly out of order
+        (-2 * W + 10.0, -1),  # older: ignored
+    ],
+)
+def test_two_bucket_offset(t: float, expected_offset: int) -> None:
+    counts = TwoBucketCounts(1, 0.0, W)
+    assert counts.offset(t, W) == expected_offset
+
+
+def test_two_bucket_roll_keeps_previous_and_forgets_older() -> None:
+    counts = TwoBucketCounts(2, 0.0, W)
+    counts[counts.offset(1.0, W) + 1] += 4
+    counts[counts.offset(W + 1.0, W) + 1] += 1  # rolled: previous bucket holds the 4
+    assert list(counts) == [0, 1, 0, 4]
+    assert counts.upper(1) == 5
+    assert counts.estimate(1.5 * W, W)[1] == pytest.approx(1 + 4 * 0.5)
+    assert counts.estimate(2.5 * W, W)[1] == pytest.approx(0.5)  # only the newer bucket left
+    assert counts.estimate(3.5 * W, W) == [0.0, 0.0]
+    counts.offset(5 * W, W)  # a jump of several buckets clears both
+    assert list(counts) == [0, 0, 0, 0]
+
+
+def test_recent_events_threshold_is_exact_up_to_capacity() -> None:
+    events = RecentEvents()
+    for i in range(30):
+        events.add(float(i), f"c{i % 3}", capacity=10)
+    assert len(events) == 20  # ten (time, tag) pairs
+    assert events.last == 29.0
+    assert events.reached(10, 29.0, 10.0)  # times 20..29 are within (19, 29]
+    assert not events.reached(10, 29.0, 9.0)
+    assert not events.reached(11, 29.0, 100.0)  # beyond capacity: unknown, so not reached
+    assert events.within(29.0, 5.0) == 5
+    assert events.within(29.0, 100.0, "c0") == 3  # 21, 24, 27 among the kept 20..29
+
+
+def test_recent_events_retag_changes_the_latest_only() -> None:
+    events = RecentEvents()
+    for t, tag in [(1.0, "a"), (2.0, "b"), (3.0, "a")]:
+        events.add(t, tag, capacity=5)
+    assert events.retag("a", "talked")
+    assert list(events) == [1.0, "a", 2.0, "b", 3.0, "talked"]
+    assert not events.retag("zzz", "talked")
+
+
+@given(
+    st.lists(st.floats(min_value=0, max_value=1_000, allow_nan=False), max_size=40),
+    st.integers(min_value=1, max_value=8),
+    st.floats(min_value=0.5, max_value=500),
+)
+def test_recent_events_reached_matches_brute_force(gaps: list[float], k: int, width: float) -> None:
+    events = RecentEvents()
+    times: list[float] = []
+    t = 0.0
+    for gap in gaps:
+        t += gap
+        times.append(t)
+        events.add(t, "x", capacity=8)
+    brute = sum(1 for s in times if s > t - width) >= k
+    assert events.reached(k, t, width) == brute
+
+
+def test_holds_expire_and_evict() -> None:
+    holds: Holds[str] = Holds()
+    holds.put("a", 100.0, "flag-a")
+    holds.put("b", 200.0, "flag-b")
+    assert holds.active("a", 100.0) == "flag-a"
+    assert holds.active("a", 100.5) is None
+    assert holds.active("missing", 0.0) is None
+    assert holds.evict(150.0) == 1
+    assert list(holds) == ["b"]
+
+
+class _State:
+    def __init__(self, last: float) -> None:
+        self.last = last
+
+
+def test_evict_idle_drops_only_stale_entries() -> None:
+    states = {"old": _State(10.0), "new": _State(50.0)}
+    assert evict_idle(states, 20.0) == 1
+    assert list(states) == ["new"]

@@ -1,0 +1,85 @@
+"""JWS compact pieces: strict base64url, segment splitting, ES256 r||s signatures."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ringfence.shaken.errors import IdentityTooLarge, MalformedToken, SignatureInvalid
+from ringfence.shaken.jws import (
+    MAX_HEADER_CHARS,
+    MAX_TOKEN_CHARS,
+    b64url_decode,
+    b64url_encode,
+    sign_es256,
+    split_compact,
+    verify_es256,
+)
+
+
+@given(st.binary(max_size=200))
+def test_base64url_round_trip_without_padding(data: bytes) -> None:
+    encoded = b64url_encode(data)
+    assert "=" not in encoded and "+" not in encoded and "/" not in encoded
+    assert b64url_decode(encoded, "x") == data
+
+
+@pytest.mark.parametrize(
+    "segment",
+    ["YQ==", "a+b/", "ab cd", "abcde", "é", "YR", "ab.c", "a\nb="],
+)
+def test_base64url_rejects_padding_standard_alphabet_and_junk(segment: str) -> None:
+    with pytest.raises(MalformedToken):
+        b64url_decode(segment, "header")
+
+
+@given(st.text(max_size=60))
+def test_base64url_decode_raises_only_malformed_token(segment: str) -> None:
+    with contextlib.suppress(MalformedToken):
+        b64url_decode(segment, "x")
+
+
+@pytest.mark.parametrize(
+    ("token", "error"),
+    [
+        ("a.b", MalformedToken),
+        ("a.b.c.d", MalformedToken),
+        ("a.b.", MalformedToken),
+        ("å.b.c", MalformedToken),
+        ("a" * (MAX_HEADER_CHARS + 1) + ".b.c", IdentityTooLarge),
+        ("a.b." + "c" * MAX_TOKEN_CHARS, IdentityTooLarge),
+    ],
+)
+def test_split_compact_rejects(token: str, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        split_compact(token)
+
+
+def test_split_compact_allows_empty_payload_of_compact_form() -> None:
+    assert split_compact("h..s") == ("h", "", "s")
+
+
+def test_es256_signature_is_64_raw_bytes_and_verifies() -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    signature = sign_es256(key, b"input")
+    assert len(b64url_decode(signature, "sig")) == 64
+    verify_es256(key.public_key(), b"input", signature)
+    with pytest.raises(SignatureInvalid):
+        verify_es256(key.public_key(), b"other", signature)
+
+
+@pytest.mark.parametrize("size", [0, 63, 65, 72])
+def test_es256_signature_of_wrong_size_is_malformed(size: int) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    with pytest.raises(MalformedToken):
+        verify_es256(key.public_key(), b"input", b64url_encode(b"\x01" * size))
+
+
+def test_es256_signature_of_zeros_is_invalid_not_a_crash() -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    with pytest.raises(SignatureInvalid):
+        verify_es256(key.public_key(), b"input", b64url_encode(b"\x00" * 64))
