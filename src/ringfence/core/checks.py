@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from ringfence.core.auth import AuthOutcome, AuthStatus
 from ringfence.core.context import CallContext
-from ringfence.core.live import LiveState
+from ringfence.core.live import MASS_CALLING, VICTIM_PROTECTION, LiveState
 from ringfence.core.policy import Policy
 from ringfence.core.reasons import Reason
 from ringfence.core.registry import RegistrySnapshot
@@ -18,6 +18,9 @@ from ringfence.core.types import Action, Finding, Ingress
 
 Check = Callable[[CallContext, RegistrySnapshot, LiveState, Policy], Sequence[Finding]]
 NONE: tuple[Finding, ...] = ()
+#: Flags that do not apply to a registered enterprise's lines: the registry governs them
+#: (consent, hours, caps), and a courier calling a protected victim is not a bomber.
+NOT_FOR_ENTERPRISES = frozenset({MASS_CALLING, VICTIM_PROTECTION})
 
 
 def emergency_exemption(ctx: CallContext, policy: Policy) -> Finding | None:
@@ -116,7 +119,10 @@ def behaviour(
     if not flags and warning is None:
         return NONE
     findings = []
+    registered = ctx.enterprise is not None
     for flag in flags:
+        if registered and flag.category in NOT_FOR_ENTERPRISES:
+            continue
         action = policy.action_for(flag.reason)
         if flag.severe:
             action = Action.BLOCK

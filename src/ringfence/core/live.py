@@ -15,14 +15,15 @@ of event time: a sweep costs O(entries)).
 from __future__ import annotations
 
 from ringfence.core.detectors import Flag
-from ringfence.core.detectors.bombing import BombingDetector
+from ringfence.core.detectors.conversations import Conversations
+from ringfence.core.detectors.bombing import VICTIM_PROTECTION, BombingDetector
 from ringfence.core.detectors.one_ring import OneRingDetector
 from ringfence.core.detectors.params import DetectorParams
 from ringfence.core.detectors.reports import ReportsDetector
-from ringfence.core.detectors.robocall import RobocallDetector
+from ringfence.core.detectors.robocall import MASS_CALLING, RobocallDetector
 from ringfence.core.types import Disposition, Ingress
 
-__all__ = ["Flag", "LiveState"]
+__all__ = ["MASS_CALLING", "VICTIM_PROTECTION", "Flag", "LiveState"]
 
 
 class LiveState:
@@ -30,9 +31,11 @@ class LiveState:
 
     def __init__(self, params: DetectorParams) -> None:
         self.params = params
+        b = params.bombing
+        self.conversations = Conversations(b.relationship_ttl_s, b.conversation_ms)
         self.one_ring = OneRingDetector(params.one_ring)
-        self.bombing = BombingDetector(params.bombing)
-        self.robocall = RobocallDetector(params.robocall)
+        self.bombing = BombingDetector(b, self.conversations)
+        self.robocall = RobocallDetector(params.robocall, self.conversations)
         self.reports = ReportsDetector(params.reports)
 
     def on_attempt(
@@ -58,8 +61,9 @@ class LiveState:
     ) -> None:
         """Learn from a call end; ``start`` is the time of its attempt."""
         self.one_ring.on_end(end_caller, end_callee, start, ring_ms, disposition, ingress, trunk_id)
-        self.robocall.on_end(end_caller, end_callee, start, talk_ms, disposition)
+        self.robocall.on_end(end_caller, end_callee, start, talk_ms, disposition, ingress)
         self.bombing.on_end(end_caller, end_callee, start, talk_ms, disposition)
+        self.conversations.on_end(end_caller, end_callee, start, talk_ms, disposition)
 
     def on_report(self, reporter: str, number: str, category: str, t: float) -> None:
         """Record a crowd report of ``number`` by ``reporter``."""
@@ -100,6 +104,7 @@ class LiveState:
             + self.bombing.evict(t)
             + self.robocall.evict(t)
             + self.reports.evict(t)
+            + self.conversations.evict(t)
         )
 
     def stats(self) -> dict[str, int]:
@@ -109,4 +114,5 @@ class LiveState:
             **self.bombing.stats(),
             **self.robocall.stats(),
             **self.reports.stats(),
+            "conversation_numbers": len(self.conversations),
         }

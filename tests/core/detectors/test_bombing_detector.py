@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from ringfence.core.detectors.bombing import BombingDetector, Relationships
+from ringfence.core.detectors.conversations import Conversations
 from ringfence.core.detectors.params import BombingParams
 from ringfence.core.reasons import Reason
 from ringfence.core.types import Disposition
@@ -21,7 +22,7 @@ ANSWERED, CANCELLED, REJECTED = Disposition.ANSWERED, Disposition.CANCELLED, Dis
 
 def detector_with_history(params: BombingParams | None = None) -> BombingDetector:
     """The victim has a friend it talked to and a shop it called last week."""
-    detector = BombingDetector(params or BombingParams())
+    detector = BombingDetector(params or BombingParams(), Conversations(86_400.0, 20_000))
     detector.on_end(FRIEND, VICTIM, T0 - 86_400, 120_000, ANSWERED)
     detector.on_end(VICTIM, "+8657112345678", T0 - 86_400, 0, CANCELLED)
     return detector

@@ -10,7 +10,9 @@ line (a shop, a hotline), not a victim, and no protection starts.
 
 While a callee is under attack and for ``hold_s`` after the last flooding attempt, callers
 with no prior relationship with it are refused (the flag is severe); its contacts still ring
-through. A number that made ``bomber_min_attempts`` of the flood's attempts is flagged itself
+through, and so do established callers (numbers that held conversations lately: the carrier's
+memory of who knows whom starts empty, and bombing platforms dial fresh numbers that never
+talk). A number that made ``bomber_min_attempts`` of the flood's attempts is flagged itself
 for ``bomber_hold_s``, whoever it calls next, so a bomber moving to the next victim is stopped.
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import math
 
 from ringfence.core.detectors import Flag
+from ringfence.core.detectors.conversations import Conversations
 from ringfence.core.detectors.params import BombingParams
 from ringfence.core.reasons import Reason
 from ringfence.core.types import Disposition
@@ -28,6 +31,8 @@ from ringfence.core.windows import Holds, RecentEvents, evict_idle
 # a single space: the tag cannot collide with a caller.
 _TALKED = " "
 _ANSWERED = Disposition.ANSWERED
+#: ``Flag.category`` of victim protection (a caller refused because its callee is protected).
+VICTIM_PROTECTION = "victim_protection"
 
 
 class Relationships:
@@ -101,8 +106,9 @@ class Relationships:
 class BombingDetector:
     """Finds flooded callees from attempts, protects them, and flags the bombers."""
 
-    def __init__(self, params: BombingParams) -> None:
+    def __init__(self, params: BombingParams, conversations: Conversations) -> None:
         self.params = params
+        self.conversations = conversations
         self.relationships = Relationships(params.relationship_ttl_s, params.max_contacts)
         self._callees: dict[str, RecentEvents] = {}
         self._attacks: Holds[Flag] = Holds()  # victims under protection
@@ -137,6 +143,7 @@ class BombingDetector:
                 Reason.CALL_BOMBING,
                 f"{callee} is under call bombing ({flood}); the caller has no prior "
                 "relationship with it",
+                VICTIM_PROTECTION,
                 severe=True,
             ),
         )
@@ -177,7 +184,11 @@ class BombingDetector:
         if callee not in self._attacks:
             return None
         flag = self._attacks.active(callee, t)
-        if flag is None or self.relationships.knows(callee, caller):
+        if (
+            flag is None
+            or self.relationships.knows(callee, caller)
+            or self.conversations.established(caller, t)
+        ):
             return None
         return flag
 

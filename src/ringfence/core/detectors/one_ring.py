@@ -39,12 +39,13 @@ _FANOUT, _TOTAL, _NEW_NUMBERS = 0, 1, 2
 class _Evidence:
     """Counts of one number or origin over the fast and the slow window."""
 
-    __slots__ = ("fast", "last", "recent", "slow")
+    __slots__ = ("counted_at", "fast", "last", "recent", "slow")
 
     def __init__(self, size: int, t: float, params: OneRingParams) -> None:
         self.fast = TwoBucketCounts(size, t, params.window_s)
         self.slow = TwoBucketCounts(size, t, params.slow_window_s)
         self.last = t
+        self.counted_at = -1e18  # when this number last counted as new for its range
         self.recent: list[str] = []  # callees of the latest short calls (numbers only)
 
     def add(self, t: float, params: OneRingParams, fanout: bool, new_number: bool) -> None:
@@ -109,7 +110,11 @@ class OneRingDetector:
         if number is not None:
             if short and callee not in number.recent:
                 fanout = True
-                new_number = number.slow.upper(_FANOUT) == 0  # first fan-out in its window
+                # A number counts for its range once per slow window, however often it rings
+                # in it: campaigns keep rotating through the same numbers all day.
+                new_number = start - number.counted_at >= p.slow_window_s
+                if new_number:
+                    number.counted_at = start
                 number.recent.append(callee)
                 if len(number.recent) > p.recent_callees:
                     del number.recent[0]

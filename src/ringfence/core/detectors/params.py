@@ -71,7 +71,7 @@ class OneRingParams:
     recent_callees: int = 4
     range_drop_digits: int = 3
     range_min_calls: int = 8
-    range_slow_min_calls: int = 20
+    range_slow_min_calls: int = 10
     range_min_numbers: int = 3
     hold_s: float = 21_600.0
 
@@ -137,7 +137,10 @@ class RobocallParams:
     the previous one, an answer rate below ``max_answer_rate`` and a mean talk time of answered
     calls below ``max_mean_talk_s``. *Scanner*: at least ``min_sequential`` calls (and
     ``min_sequential_share`` of all) to a callee within ``max_step`` of the previous callee's
-    number. A flag lasts ``hold_s`` after the last call that supported it.
+    number. *Mass calling*: ``mass_min_callees`` callees (each other than the previous one)
+    within one to two windows by a number that answered no conversation (the carrier's own
+    subscribers: ``mass_min_callees_subscriber``). A flag lasts
+    ``hold_s`` after the last call that supported it.
     """
 
     TABLE: ClassVar[str] = "detectors.robocall"
@@ -150,6 +153,8 @@ class RobocallParams:
     max_step: int = 10
     min_sequential: int = 20
     min_sequential_share: float = _share(0.5)
+    mass_min_callees: int = 8
+    mass_min_callees_subscriber: int = 12
     hold_s: float = 3_600.0
 
     def __post_init__(self) -> None:

@@ -8,7 +8,13 @@ Two signatures, per calling number over ``window_s``:
   couriers and banks (answer 60–85 %, talk 20–120 s) and consented call centres (answer
   30–50 %, talk 30–300 s) call many strangers too, and are not robocallers;
 * *scanner* — a large share of calls to a callee whose number is within ``max_step`` of the
-  previous callee's (dialling through a range); people and call centres dial in no such order.
+  previous callee's (dialling through a range); people and call centres dial in no such order;
+* *mass calling* — a number that called ``mass_min_callees`` different callees within one to
+  two windows (``mass_min_callees_subscriber`` for the carrier's own subscribers, whose
+  holders it knows by name and can reach by other means) and never answered a conversation (:class:`Conversations`): the
+  high-frequency outbound calling that carriers watch personal numbers for (fraud scripts,
+  slow diallers). People who call that many also get called; registered enterprise lines are
+  judged by the registry instead (the screener drops this flag for them: ``MASS_CALLING``).
 
 Per number the state is one :class:`TwoBucketCounts` of five sums plus the previous callee's
 digits and the time of the last call. The rules are evaluated only once the counts could reach
@@ -18,12 +24,15 @@ a threshold, so an ordinary caller costs a few additions per call.
 from __future__ import annotations
 
 from ringfence.core.detectors import Flag
+from ringfence.core.detectors.conversations import Conversations
 from ringfence.core.detectors.params import RobocallParams
 from ringfence.core.reasons import Reason
-from ringfence.core.types import Disposition
+from ringfence.core.types import Disposition, Ingress
 from ringfence.core.windows import Holds, TwoBucketCounts, evict_idle
 
 _CALLS, _FANOUT, _ANSWERED, _TALK_S, _SEQUENTIAL = range(5)
+#: ``Flag.category`` of a mass-calling flag (not for registered enterprise lines).
+MASS_CALLING = "mass_calling"
 _ANSWERED_CALL = Disposition.ANSWERED
 
 
@@ -55,13 +64,21 @@ class _Dialling(TwoBucketCounts):
 class RobocallDetector:
     """Flags calling numbers whose calls look automated."""
 
-    def __init__(self, params: RobocallParams) -> None:
+    def __init__(self, params: RobocallParams, conversations: Conversations) -> None:
         self.params = params
+        self.conversations = conversations
         self._callers: dict[str, _Dialling] = {}
         self._flags: Holds[Flag] = Holds()
+        self._mass: Holds[Flag] = Holds()
 
     def on_end(
-        self, caller: str, callee: str, start: float, talk_ms: int, disposition: Disposition
+        self,
+        caller: str,
+        callee: str,
+        start: float,
+        talk_ms: int,
+        disposition: Disposition,
+        ingress: Ingress = Ingress.INTERCONNECT,
     ) -> None:
         """Learn from one call end (``start`` is when the call was attempted)."""
         p = self.params
@@ -70,11 +87,12 @@ class RobocallDetector:
         if state is None:
             state = self._callers[caller] = _Dialling(start, width)
         digits = number_digits(callee)
+        previous = state.last_digits
+        new_callee = digits < 0 or digits != previous
         i = state.offset(start, width)
         if i >= 0:
-            previous = state.last_digits
             state[i + _CALLS] += 1
-            if digits < 0 or digits != previous:
+            if new_callee:
                 state[i + _FANOUT] += 1
             if disposition is _ANSWERED_CALL:
                 state[i + _ANSWERED] += 1
@@ -86,6 +104,28 @@ class RobocallDetector:
             state.last = start
         if state.upper(_CALLS) >= p.min_calls or state.upper(_SEQUENTIAL) >= p.min_sequential:
             self._judge(caller, state, start)
+        if new_callee:
+            self._judge_mass(caller, state.upper(_FANOUT), start, ingress)
+
+    def _judge_mass(self, caller: str, fanout: float, t: float, ingress: Ingress) -> None:
+        """Flag mass calling; a flagged number that goes on calling strangers keeps its flag,
+        even when it slows down below the threshold."""
+        p = self.params
+        held = self._mass.active(caller, t) if caller in self._mass else None
+        if held is None:
+            minimum = (
+                p.mass_min_callees_subscriber
+                if ingress is Ingress.SUBSCRIBER
+                else p.mass_min_callees
+            )
+            if fanout < minimum:
+                return
+            detail = (
+                f"{caller}: {fanout:.0f} callees in {p.window_s / 60:g}–"
+                f"{2 * p.window_s / 60:g} min, never called back"
+            )
+            held = Flag(Reason.ROBOCALL_PATTERN, detail, MASS_CALLING)
+        self._mass.put(caller, t + p.hold_s, held)
 
     def _judge(self, caller: str, state: _Dialling, t: float) -> None:
         p = self.params
@@ -116,13 +156,31 @@ class RobocallDetector:
         self._flags.put(caller, t + p.hold_s, Flag(Reason.ROBOCALL_PATTERN, detail))
 
     def caller_flag(self, caller: str, t: float) -> Flag | None:
-        """The ROBOCALL_PATTERN flag of ``caller`` at ``t``, or None."""
-        return self._flags.active(caller, t) if caller in self._flags else None
+        """The ROBOCALL_PATTERN flag of ``caller`` at ``t``, or None.
+
+        A mass-calling flag holds only while the caller has not answered a conversation.
+        """
+        if caller in self._flags:
+            flag = self._flags.active(caller, t)
+            if flag is not None:
+                return flag
+        if caller in self._mass:
+            flag = self._mass.active(caller, t)
+            if flag is not None and not self.conversations.received(caller, t):
+                return flag
+        return None
 
     def evict(self, t: float) -> int:
         """Drop callers idle longer than the window and expired flags."""
-        return evict_idle(self._callers, t - self.params.window_s) + self._flags.evict(t)
+        return (
+            evict_idle(self._callers, t - self.params.window_s)
+            + self._flags.evict(t)
+            + self._mass.evict(t)
+        )
 
     def stats(self) -> dict[str, int]:
         """Sizes of the detector's structures."""
-        return {"robocall_numbers": len(self._callers), "robocall_flagged": len(self._flags)}
+        return {
+            "robocall_numbers": len(self._callers),
+            "robocall_flagged": len(self._flags) + len(self._mass),
+        }

@@ -1,0 +1,92 @@
+"""Bearer-token authentication and the four roles.
+
+    regulator   everything
+    carrier     screening, call ends, number blocks, trunks, enterprises; reads sanctions
+    enterprise  its own consents and evidence, scrubbing its own call lists, its appeals
+    subscriber  refuses (for its bound number), reports, looks numbers up, appeals
+
+Tokens are random strings (``ringfence tokens create``); the registry keeps only their
+SHA-256. Known principals are cached in memory: screening at thousands of requests per second
+must not query the database to authenticate each one.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ringfence.api.errors import Forbidden, Unauthenticated
+from ringfence.store import queries
+from ringfence.store.records import token_hash
+
+
+class Role(StrEnum):
+    REGULATOR = "regulator"
+    CARRIER = "carrier"
+    ENTERPRISE = "enterprise"
+    SUBSCRIBER = "subscriber"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling the API: a role and, for enterprises and subscribers, a binding."""
+
+    id: int
+    role: Role
+    enterprise_id: str = ""
+    number: str = ""
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this principal."""
+        return f"{self.role}:{self.id}"
+
+    def require(self, *roles: Role) -> None:
+        """Raise Forbidden unless the principal has one of ``roles`` (the regulator always has)."""
+        if self.role is not Role.REGULATOR and self.role not in roles:
+            allowed = ", ".join(["regulator", *roles])
+            raise Forbidden(f"role {self.role} may not do this (allowed: {allowed})")
+
+    def require_enterprise(self, enterprise_id: str) -> None:
+        """An enterprise principal may only act for itself."""
+        if self.role is Role.ENTERPRISE and enterprise_id != self.enterprise_id:
+            raise Forbidden(
+                f"enterprise {self.enterprise_id!r} may not act for enterprise {enterprise_id!r}"
+            )
+
+    def require_number(self, number: str) -> None:
+        """A subscriber principal may only act for its own number."""
+        if self.role is Role.SUBSCRIBER and number != self.number:
+            raise Forbidden("a subscriber token may only act for the number it is bound to")
+
+
+class Authenticator:
+    """Turns bearer tokens into principals, caching the ones the registry knows."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._known: dict[str, Principal] = {}
+        self._lock = threading.Lock()
+
+    def principal(self, authorization: str | None) -> Principal:
+        """The principal of an ``Authorization: Bearer …`` header; Unauthenticated otherwise."""
+        if not authorization:
+            raise Unauthenticated("missing Authorization header (Bearer token)")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+        digest = token_hash(token.strip())
+        known = self._known.get(digest)
+        if known is not None:
+            return known
+        with self._sessions() as session:
+            row = queries.principal_by_hash(session, token_sha256=digest)
+        if row is None:
+            raise Unauthenticated("unknown bearer token")
+        principal = Principal(row.id, Role(row.role), row.enterprise_id, row.number)
+        with self._lock:
+            self._known[digest] = principal
+        return principal

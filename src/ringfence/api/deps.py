@@ -1,0 +1,40 @@
+"""FastAPI dependencies as named ``Annotated`` aliases, used by every router."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from ringfence.api.auth import Principal
+from ringfence.api.context import AppContext
+
+
+def _context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+Context = Annotated[AppContext, Depends(_context)]
+
+
+def _session(context: Context) -> Iterator[Session]:
+    """A session for reading. Writes use :meth:`AppContext.write`, which commits before the
+    handler returns: a dependency's exit code may run after the response is sent."""
+    with context.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(_session)]
+
+
+def _principal(
+    context: Context,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Principal:
+    return context.auth.principal(authorization)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(_principal)]

@@ -1,0 +1,93 @@
+"""``POST /v1/screen`` (one attempt or a batch) and ``POST /v1/events`` (call ends).
+
+Both are ``async`` handlers that screen inline: screening is tens of microseconds of CPU,
+less than a hop to a worker thread would cost.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter
+
+from ringfence.api.auth import Role
+from ringfence.api.deps import Context, CurrentPrincipal
+from ringfence.api.errors import PayloadTooLarge
+from ringfence.api.schemas import (
+    Accepted,
+    Attempt,
+    AttemptBatch,
+    CallEndBatch,
+    CallEndIn,
+    VerdictBatch,
+    VerdictOut,
+)
+from ringfence.core.types import CallAttempt, CallEnd, Verdict
+
+router = APIRouter(prefix="/v1", tags=["screening"])
+
+
+def _attempt(a: Attempt) -> CallAttempt:
+    return CallAttempt(a.call_id, a.caller, a.callee, a.time, a.ingress, a.trunk_id, a.identity)
+
+
+def _verdict(v: Verdict) -> VerdictOut:
+    return VerdictOut(
+        call_id=v.call_id,
+        action=v.action,
+        reasons=list(v.reasons),
+        label=v.label,
+        details=list(v.details),
+    )
+
+
+def _check_batch(context: Context, size: int) -> None:
+    if size > context.settings.max_batch:
+        raise PayloadTooLarge(f"{size} items in one request; at most {context.settings.max_batch}")
+
+
+@router.post("/screen", response_model=VerdictOut | VerdictBatch)
+async def screen(
+    body: Attempt | AttemptBatch, context: Context, principal: CurrentPrincipal
+) -> VerdictOut | VerdictBatch:
+    """Screen one attempt (→ a verdict) or a batch ``{"attempts": [...]}`` (→ ``{"verdicts"}``)."""
+    principal.require(Role.CARRIER)
+    started = time.perf_counter()
+    attempts = body.attempts if isinstance(body, AttemptBatch) else [body]
+    _check_batch(context, len(attempts))
+    verdicts = context.service.screen([_attempt(a) for a in attempts])
+    metrics = context.metrics
+    for v in verdicts:
+        metrics.verdicts.labels(v.action.value).inc()
+    metrics.screen_seconds.observe(time.perf_counter() - started)
+    if isinstance(body, AttemptBatch):
+        return VerdictBatch(verdicts=[_verdict(v) for v in verdicts])
+    return _verdict(verdicts[0])
+
+
+@router.post("/events", response_model=Accepted, status_code=202)
+async def events(
+    body: CallEndIn | CallEndBatch, context: Context, principal: CurrentPrincipal
+) -> Accepted:
+    """Feed call ends (one, or ``{"events": [...]}``) to the detectors, in order."""
+    principal.require(Role.CARRIER)
+    ends = body.events if isinstance(body, CallEndBatch) else [body]
+    _check_batch(context, len(ends))
+    context.service.observe(
+        [
+            CallEnd(
+                e.call_id,
+                e.caller,
+                e.callee,
+                e.start_time,
+                e.ring_ms,
+                e.talk_ms,
+                e.disposition,
+                e.ingress,
+                e.trunk_id,
+            )
+            for e in ends
+        ]
+    )
+    context.metrics.events.inc(len(ends))
+    return Accepted(accepted=len(ends))

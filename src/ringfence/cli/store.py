@@ -1,0 +1,129 @@
+"""Commands over the registry and the server: ``serve``, ``registry import``, ``tokens create``.
+
+Mount in ``ringfence.cli.main``::
+
+    from ringfence.cli import store as store_cli
+    app.command("serve")(store_cli.serve)
+    app.add_typer(store_cli.registry_app, name="registry")
+    app.add_typer(store_cli.tokens_app, name="tokens")
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from ringfence.cli.render import out, progress_bar
+from ringfence.store.db import DEFAULT_URL, make_engine, migrate, session_factory, transaction
+
+DbOption = Annotated[
+    str,
+    typer.Option("--db", help="Registry database: sqlite:///FILE or postgresql://USER@HOST/DB."),
+]
+
+registry_app = typer.Typer(help="The registry (system of record).", no_args_is_help=True)
+tokens_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+
+
+def serve(
+    db: DbOption = DEFAULT_URL,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8080,
+    redis: Annotated[
+        str,
+        typer.Option(
+            help="redis://HOST:PORT/DB to share the detectors' windows between processes."
+        ),
+    ] = "",
+    redis_key: Annotated[str, typer.Option(help="Redis stream key of the shared windows.")] = (
+        "ringfence:live"
+    ),
+    policy: Annotated[
+        str, typer.Option(help="Policy pack: a built-in name (cn, us) or the path of a TOML pack.")
+    ] = "cn",
+) -> None:
+    """The HTTP API with the screener fed by the registry's change feed (SQLite by default)."""
+    from ringfence.api import Settings
+    from ringfence.server.run import serve as run
+
+    run(
+        Settings(db_url=db, redis_url=redis, redis_key=redis_key, policy=policy),
+        host=host,
+        port=port,
+    )
+
+
+@registry_app.command("import")
+def import_(
+    bundle: Annotated[Path, typer.Argument(help="Bundle directory.")],
+    db: DbOption = DEFAULT_URL,
+    rejects: Annotated[
+        Path, typer.Option(help="Where rejected rows are written (only when there are some).")
+    ] = Path("registry-rejects.csv"),
+) -> None:
+    """Load BUNDLE's registry tables (enterprises, trunks, blocks, consents, refusals,
+    sanctions, reports); bad rows are reported with line and reason and kept aside."""
+    from ringfence.bundle import Bundle, write_rejects
+    from ringfence.core.numberplan import NumberPlan
+    from ringfence.store.importer import import_bundle
+
+    source = Bundle(bundle)
+    engine = make_engine(db)
+    migrate(engine)
+    with progress_bar("importing") as bar, transaction(session_factory(engine)) as session:
+        task = bar.add_task("importing", total=None)
+
+        def step(table: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=table)
+
+        result = import_bundle(
+            session,
+            source,
+            actor="cli:registry-import",
+            at=time.time(),
+            plan=NumberPlan(),
+            progress=step,
+        )
+    table = Table(title=f"registry import {bundle}")
+    for column in ("table", "read", "imported", "rejected"):
+        table.add_column(column, justify="left" if column == "table" else "right")
+    for name, counts in result.tables.items():
+        table.add_row(name, f"{counts.read:,}", f"{counts.imported:,}", f"{counts.rejected:,}")
+    out.print(table)
+    if result.rejects:
+        write_rejects(rejects, result.rejects)
+        for reject in result.rejects[:10]:
+            out.print(f"  {reject}", highlight=False)
+        out.print(f"{len(result.rejects):,} rejected row(s) kept in {rejects}")
+
+
+@tokens_app.command("create")
+def create_token(
+    role: Annotated[str, typer.Option(help="regulator, carrier, enterprise or subscriber.")],
+    enterprise: Annotated[
+        str, typer.Option(help="The enterprise an enterprise token acts for.")
+    ] = "",
+    number: Annotated[str, typer.Option(help="The number a subscriber token is bound to.")] = "",
+    db: DbOption = DEFAULT_URL,
+) -> None:
+    """Create an API principal and print its bearer token (shown only once)."""
+    from ringfence.core.numberplan import NumberPlan
+    from ringfence.store.records import create_principal
+
+    key = NumberPlan().normalize(number) if number else ""
+    engine = make_engine(db)
+    migrate(engine)
+    with transaction(session_factory(engine)) as session:
+        token, _row = create_principal(
+            session,
+            actor="cli:tokens",
+            at=time.time(),
+            role=role,
+            enterprise_id=enterprise,
+            number=key,
+        )
+    print(token)

@@ -1,0 +1,63 @@
+"""Who has held real conversations lately: the evidence that a number is a person's line.
+
+Two detectors need it. Victim protection lets an *established* caller through (one that held
+a conversation of at least ``conversation_ms`` with anyone), because a carrier's memory of who
+knows whom starts empty and a contact's first call would otherwise be refused; bombing
+platforms dial fresh numbers that never talk. The mass-calling rule spares a number that
+*received* a conversation: fraud and robocall lines call out and are never called back.
+
+Per number one packed int: the minute of its last conversation times two, plus one when it
+was ever the answering side while remembered. Entries idle longer than ``memory_s`` go.
+"""
+
+from __future__ import annotations
+
+from ringfence.core.types import Disposition
+
+_ANSWERED = Disposition.ANSWERED
+
+
+class Conversations:
+    """The numbers that held a conversation within ``memory_s``, and which of them answered one."""
+
+    __slots__ = ("_last", "_memory_min", "_min_talk_ms")
+
+    def __init__(self, memory_s: float, min_talk_ms: int) -> None:
+        self._memory_min = memory_s / 60.0
+        self._min_talk_ms = min_talk_ms
+        self._last: dict[str, int] = {}
+
+    def on_end(
+        self, caller: str, callee: str, start: float, talk_ms: int, disposition: Disposition
+    ) -> None:
+        """Learn from a call end: an answered call of ``min_talk_ms`` or more is a conversation."""
+        if disposition is not _ANSWERED or talk_ms < self._min_talk_ms:
+            return
+        minute = int(start // 60) << 1
+        last = self._last
+        previous = last.get(caller, 0)
+        last[caller] = max(minute | (previous & 1), previous)
+        last[callee] = max(minute, last.get(callee, 0)) | 1
+
+    def established(self, number: str, t: float) -> bool:
+        """Whether ``number`` held a conversation within ``memory_s`` before ``t``."""
+        packed = self._last.get(number)
+        return packed is not None and (packed >> 1) >= t / 60.0 - self._memory_min
+
+    def received(self, number: str, t: float) -> bool:
+        """Whether ``number`` answered a conversation and is still remembered at ``t``."""
+        packed = self._last.get(number)
+        return (
+            packed is not None and packed & 1 == 1 and (packed >> 1) >= t / 60.0 - self._memory_min
+        )
+
+    def evict(self, t: float) -> int:
+        """Forget numbers whose last conversation is older than ``memory_s``."""
+        cutoff = t / 60.0 - self._memory_min
+        stale = [n for n, packed in self._last.items() if (packed >> 1) < cutoff]
+        for number in stale:
+            del self._last[number]
+        return len(stale)
+
+    def __len__(self) -> int:
+        return len(self._last)

@@ -1,0 +1,1 @@
+"""``ringfence serve``: the HTTP API on uvicorn, its screener fed by the registry's feed."""

@@ -1,0 +1,1 @@
+"""The registry (system of record): models, repositories, migrations and the change feed."""
