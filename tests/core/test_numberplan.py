@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import phonenumbers
 import pytest
 from hypothesis import given
@@ -312,3 +314,35 @@ def test_all_forms_of_a_mobile_number_give_its_e164_key(case: tuple[str, str]) -
     info = PLAN.classify(raw)
     assert info.key == f"+86{national}"
     assert info.kind is K.MOBILE
+
+
+def test_prefix_memo_agrees_with_the_full_classification() -> None:
+    """The fast path (one classification per prefix) gives what libphonenumber gives."""
+    rng = random.Random(20190301)
+    fast = NumberPlan("CN")
+    prefixes = [
+        "+86138",
+        "+86139",
+        "+86150",
+        "+86170",
+        "+86171",
+        "+86187",
+        "+86199",
+        "+86400",
+        "+86800",
+        "+8610",
+        "+86571",
+        "+86755",
+        "+86123",
+        "+86162",
+    ]
+    numbers = []
+    for prefix in prefixes:
+        for _ in range(150):
+            rest = 13 - len(prefix) + 1 if not prefix.startswith(("+86400", "+86800")) else 7
+            numbers.append(prefix + "".join(rng.choice("0123456789") for _ in range(rest)))
+            # siblings that share all but the last four digits exercise the memo
+            numbers.append(numbers[-1][:-4] + f"{rng.randrange(10_000):04d}")
+    for raw in numbers:
+        full = NumberPlan("CN", cache_size=0)._classify_any(raw)
+        assert fast.classify(raw) == full, raw

@@ -78,8 +78,10 @@ COUNT_FEATURES: tuple[str, ...] = (
 )
 #: Floating-point features, rounded on collection so that engines agree to the bit.
 FLOAT_FEATURES: tuple[str, ...] = ("talk_std_s",)
+#: First and last call of the number (epoch seconds): campaign timing, not model inputs.
+TIME_FEATURES: tuple[str, ...] = ("first_s", "last_s")
 #: Text facts about the number (empty when unknown).
-TEXT_FEATURES: tuple[str, ...] = ("holder_type", "purpose", "enterprise_id", "industry")
+TEXT_FEATURES: tuple[str, ...] = ("holder_type", "purpose", "enterprise_id", "industry", "target")
 
 _ROUND_DIGITS = 6
 
@@ -168,6 +170,7 @@ def _targets(pairs: ir.Table, c: ir.Table) -> ir.Table:
         sequential_steps=_count(joined.sequential.fill_null(False)),
         target_inbound=joined.inbound.max(where=under_attack),
         target_callers=joined.inbound_callers.max(where=under_attack),
+        target=joined.callee.max(where=under_attack),
     )
 
 
@@ -338,6 +341,7 @@ def number_features(calls: ir.Table, registry: Mapping[str, ir.Table]) -> ir.Tab
         number=numbers.caller,
         **{name: numbers[name].fill_null(0).cast("int64") for name in COUNT_FEATURES},
         **{name: numbers[name].fill_null(0.0).cast("float64") for name in FLOAT_FEATURES},
+        **{name: numbers[name] for name in TIME_FEATURES},
         **{name: numbers[name].fill_null("") for name in TEXT_FEATURES},
     )
 

@@ -15,8 +15,8 @@ of event time: a sweep costs O(entries)).
 from __future__ import annotations
 
 from ringfence.core.detectors import Flag
-from ringfence.core.detectors.conversations import Conversations
 from ringfence.core.detectors.bombing import VICTIM_PROTECTION, BombingDetector
+from ringfence.core.detectors.conversations import Conversations
 from ringfence.core.detectors.one_ring import OneRingDetector
 from ringfence.core.detectors.params import DetectorParams
 from ringfence.core.detectors.reports import ReportsDetector

@@ -25,8 +25,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from collections.abc import Callable
 from enum import StrEnum
+from typing import NamedTuple
 
 import phonenumbers
 from phonenumbers import PhoneNumber, PhoneNumberType, ValidationResult, carrier, geocoder
@@ -46,8 +47,7 @@ class Validity(StrEnum):
     INVALID = "invalid"  # malformed, unknown country, impossible length
 
 
-@dataclass(frozen=True, slots=True)
-class NumberInfo:
+class NumberInfo(NamedTuple):
     """Everything the plan knows about one number as signalled.
 
     ``key`` is the number's identity everywhere: E.164 (``+8613812345678``; CN specials too,
@@ -116,7 +116,11 @@ _PARSE_FAILURES: dict[int, str] = {
 
 
 class NumberPlan:
-    """Classifies and normalises telephone numbers for a home country (CN by default)."""
+    """Classifies and normalises telephone numbers for a home country (CN by default).
+
+    ``classify(raw)`` gives everything known about ``raw`` (a number as signalled) as a
+    :class:`NumberInfo`; it never raises and is cached.
+    """
 
     def __init__(self, country: str = "CN", cache_size: int = 500_000) -> None:
         """A plan whose bare national numbers belong to ``country`` (ISO 3166 region).
@@ -133,16 +137,15 @@ class NumberPlan:
         self.country = country
         self._international_prefix = re.compile(metadata.international_prefix or "$^")
         self._cached = functools.lru_cache(maxsize=cache_size)(self._classify)
+        #: ``classify`` is the cache itself: it is on the hot path, where a Python-level
+        #: wrapper around the C cache would cost as much as the look-up.
+        self.classify: Callable[[str], NumberInfo] = self._cached
         # First sight of a home-country number in E.164 form (how switches signal it) skips
         # libphonenumber: validity, type, carrier and zone depend only on the number's leading
         # digits, so one classification serves every number sharing all but the last
         # _PREFIX_FREE digits (tests/core/test_numberplan.py checks this against the full path).
         self._home_prefix = f"+{phonenumbers.country_code_for_region(country)}"
         self._by_prefix: dict[tuple[str, int], NumberInfo] = {}
-
-    def classify(self, raw: str) -> NumberInfo:
-        """Everything known about ``raw`` (a number as signalled). Never raises; cached."""
-        return self._cached(raw)
 
     def normalize(self, raw: str) -> str:
         """The key of ``raw``; raises InvalidNumber (a ValueError) with the reason when the
@@ -179,12 +182,8 @@ class NumberPlan:
         memo = (raw[:-_PREFIX_FREE], len(raw))
         template = self._by_prefix.get(memo)
         if template is not None:
-            return replace(
-                template,
-                raw=raw,
-                key=raw,
-                national=raw[len(template.key) - len(template.national) :],
-            )
+            national = raw[len(template.key) - len(template.national) :]
+            return template._replace(raw=raw, key=raw, national=national)
         info = self._classify_any(raw)
         if info.validity is Validity.VALID and info.key == raw:
             if len(self._by_prefix) >= _PREFIX_MEMO_SIZE:

@@ -35,7 +35,9 @@ from ringfence.core.types import (
     Action,
     CallAttempt,
     CallEnd,
+    Disposition,
     Finding,
+    Ingress,
     Verdict,
     verdict_from_findings,
 )
@@ -45,6 +47,9 @@ PRE_AUTH: tuple[Check, ...] = (non_standard_caller, spoofed_international, unaut
 #: Checks that run after authentication and the marketing rules.
 POST_AUTH: tuple[Check, ...] = (sanctioned,)
 LATE: tuple[Check, ...] = (behaviour, reputation)
+
+_MISSING = AuthOutcome(AuthStatus.MISSING)
+_NOT_CHECKED = AuthOutcome(AuthStatus.NOT_CHECKED)
 
 #: How often (in screened calls) idle detector state is evicted.
 EVICT_EVERY = 50_000
@@ -74,14 +79,18 @@ class Screener:
     # -- events -------------------------------------------------------------------------
     def screen(self, attempt: CallAttempt) -> Verdict:
         """Decide what happens to ``attempt``; the attempt is also counted by the detectors."""
-        ctx = self.context(attempt)
+        return self.screen_at(attempt, attempt.time.timestamp())
+
+    def screen_at(self, attempt: CallAttempt, t: float) -> Verdict:
+        """:meth:`screen` for a caller that already has the attempt's time as epoch seconds."""
+        ctx = self.context(attempt, t)
         verdict = self._decide(ctx)
         a = attempt
         self.live.on_attempt(ctx.caller.key, ctx.callee.key, ctx.t, a.ingress, a.trunk_id)
         if ctx.marketing and ctx.enterprise is not None and verdict.action is not Action.BLOCK:
             day = self.ledger.local_time(ctx, self.policy).toordinal()
             self.ledger.record(ctx.enterprise.enterprise_id, ctx.callee.key, day)
-        self.counts[verdict.action.value] += 1
+        self.counts[verdict.action] += 1
         self._since_evict += 1
         if self._since_evict >= EVICT_EVERY:
             self._since_evict = 0
@@ -90,11 +99,10 @@ class Screener:
 
     def observe(self, end: CallEnd) -> None:
         """Learn from a call that ended (detectors and relationships)."""
-        caller = self.plan.classify(end.caller).key
-        callee = self.plan.classify(end.callee).key
+        classify = self.plan.classify
         self.live.on_end(
-            caller,
-            callee,
+            classify(end.caller).key,
+            classify(end.callee).key,
             end.start.timestamp(),
             end.ring_ms,
             end.talk_ms,
@@ -103,14 +111,28 @@ class Screener:
             end.trunk_id,
         )
 
+    def observe_keys(
+        self,
+        caller: str,
+        callee: str,
+        start: float,
+        ring_ms: int,
+        talk_ms: int,
+        disposition: Disposition,
+        ingress: Ingress,
+        trunk_id: str,
+    ) -> None:
+        """:meth:`observe` for a caller that already has the numbers' keys and epoch seconds."""
+        self.live.on_end(caller, callee, start, ring_ms, talk_ms, disposition, ingress, trunk_id)
+
     def report(self, reporter: str, number: str, category: str, at: datetime) -> None:
         """A person reported ``number`` as ``category`` (a crowd report)."""
         key = self.plan.classify(number).key
         self.live.on_report(reporter, key, category, at.timestamp())
 
     # -- the pipeline -------------------------------------------------------------------
-    def context(self, attempt: CallAttempt) -> CallContext:
-        """Classify the numbers and look up the registry facts the checks need."""
+    def context(self, attempt: CallAttempt, t: float) -> CallContext:
+        """Classify the numbers and look up the registry facts the checks need (``t``: epoch)."""
         registry = self.registry
         caller = self.plan.classify(attempt.caller)
         callee = self.plan.classify(attempt.callee)
@@ -124,9 +146,7 @@ class Screener:
         marketing = (trunk is not None and trunk.marketing) or (
             block is not None and block.purpose is Purpose.MARKETING
         )
-        return CallContext(
-            attempt, attempt.time.timestamp(), caller, callee, trunk, enterprise, block, marketing
-        )
+        return CallContext(attempt, t, caller, callee, trunk, enterprise, block, marketing)
 
     def _decide(self, ctx: CallContext) -> Verdict:
         call_id = ctx.attempt.call_id
@@ -149,7 +169,7 @@ class Screener:
         if self.authenticator is not None:
             return self.authenticator.verify(attempt)
         # Without a verifier only the absence of an Identity header can be judged.
-        return AuthOutcome(AuthStatus.NOT_CHECKED if attempt.identity else AuthStatus.MISSING)
+        return _NOT_CHECKED if attempt.identity else _MISSING
 
     def stats(self) -> dict[str, int]:
         """Sizes of the screener's state (for memory accounting and metrics)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import heapq
+import math
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -25,10 +26,12 @@ from ringfence.core.auth import CallerAuthenticator
 from ringfence.core.numberplan import NumberPlan
 from ringfence.core.policy import Policy
 from ringfence.core.screener import Screener
-from ringfence.core.types import CallAttempt, CallEnd, Disposition, Ingress
+from ringfence.core.types import CallAttempt, Disposition, Ingress
 from ringfence.replay.registry_loader import load_registry
 
 VERDICT_COLUMNS = ("call_id", "action", "reasons", "label")
+INGRESS = {member.value: member for member in Ingress}
+DISPOSITION = {member.value: member for member in Disposition}
 Progress = Callable[[int, int], None]
 
 
@@ -87,74 +90,65 @@ def _run(
     result: ReplayResult,
     progress: Progress | None,
 ) -> None:
-    order = pc.sort_indices(cdrs, sort_keys=[("start_time", "ascending")])
-    cdrs = cdrs.take(order)
-    col = {name: cdrs.column(name).to_pylist() for name in cdrs.column_names}
-    identity = col.get("identity") or [""] * cdrs.num_rows
-    starts: list[datetime] = col["start_time"]
-    report_rows = _sorted_reports(reports)
-    report_i = 0
-    pending: list[tuple[float, int]] = []  # (end epoch, row)
+    cdrs = cdrs.take(pc.sort_indices(cdrs, sort_keys=[("start_time", "ascending")]))
     total = cdrs.num_rows
-    ingress = [Ingress(v) for v in col["ingress"]]
-    disposition = [Disposition(v) for v in col["disposition"]]
-    trunk = [v or "" for v in col["trunk_id"]]
-    ring, talk = col["ring_ms"], col["talk_ms"]
+    # Columns become plain lists once; times also as epoch floats (no datetime arithmetic).
+    epochs = (cdrs.column("start_time").cast(pa.int64()).to_numpy() / 1e6).tolist()
+    starts: list[datetime] = cdrs.column("start_time").to_pylist()
+    call_ids, callers, callees = (
+        cdrs.column(c).to_pylist() for c in ("call_id", "caller", "callee")
+    )
+    ingress = [INGRESS[v] for v in cdrs.column("ingress").to_pylist()]
+    disposition = [DISPOSITION[v] for v in cdrs.column("disposition").to_pylist()]
+    trunk = [v or "" for v in cdrs.column("trunk_id").to_pylist()]
+    identity = [v or "" for v in cdrs.column("identity").to_pylist()]
+    ring, talk = cdrs.column("ring_ms").to_pylist(), cdrs.column("talk_ms").to_pylist()
+    report_rows = _sorted_reports(reports)
+    next_report = report_rows[0][0] if report_rows else math.inf
+    report_i = 0
+    classify = screener.plan.classify
+    keys: list[tuple[str, str]] = [("", "")] * total  # (caller, callee) keys, for the end event
+    pending: list[tuple[float, int]] = []  # (end epoch, row)
     by_action, by_reason = result.by_action, result.by_reason
+    screen, observe_keys, writerow = screener.screen_at, screener.observe_keys, writer.writerow
     for i in range(total):
-        start = starts[i]
-        t = start.timestamp()
+        t = epochs[i]
         while pending and pending[0][0] <= t:
-            _, j = heapq.heappop(pending)
-            screener.observe(_end(col, j, starts[j], ingress[j], disposition[j], trunk[j]))
-        while report_i < len(report_rows) and report_rows[report_i][0] <= t:
+            j = heapq.heappop(pending)[1]
+            caller_key, callee_key = keys[j]
+            observe_keys(
+                caller_key,
+                callee_key,
+                epochs[j],
+                ring[j],
+                talk[j],
+                disposition[j],
+                ingress[j],
+                trunk[j],
+            )
+        while next_report <= t:
             _, reporter, number, category, at = report_rows[report_i]
             screener.report(reporter, number, category, at)
             report_i += 1
             result.reports += 1
+            next_report = report_rows[report_i][0] if report_i < len(report_rows) else math.inf
+        caller, callee = callers[i], callees[i]
         attempt = CallAttempt(
-            col["call_id"][i],
-            col["caller"][i],
-            col["callee"][i],
-            start,
-            ingress[i],
-            trunk[i],
-            identity[i] or "",
+            call_ids[i], caller, callee, starts[i], ingress[i], trunk[i], identity[i]
         )
-        verdict = screener.screen(attempt)
-        writer.writerow(
-            (verdict.call_id, verdict.action.value, verdict.reasons_text(), verdict.label)
-        )
-        by_action[verdict.action.value] += 1
-        for reason in verdict.reasons:
-            by_reason[reason.value] += 1
+        verdict = screen(attempt, t)
+        reasons = verdict.reasons
+        writerow((verdict.call_id, verdict.action, ";".join(reasons), verdict.label))
+        by_action[verdict.action] += 1
+        for reason in reasons:
+            by_reason[reason] += 1
+        keys[i] = (classify(caller).key, classify(callee).key)
         heapq.heappush(pending, (t + (ring[i] + talk[i]) / 1000.0, i))
         if progress is not None and i % 10_000 == 0:
             progress(i, total)
     result.calls = total
     if progress is not None:
         progress(total, total)
-
-
-def _end(
-    col: dict[str, list[Any]],
-    j: int,
-    start: datetime,
-    ingress: Ingress,
-    disposition: Disposition,
-    trunk: str,
-) -> CallEnd:
-    return CallEnd(
-        col["call_id"][j],
-        col["caller"][j],
-        col["callee"][j],
-        start,
-        col["ring_ms"][j],
-        col["talk_ms"][j],
-        disposition,
-        ingress,
-        trunk,
-    )
 
 
 def _sorted_reports(reports: pa.Table) -> list[tuple[float, str, str, str, datetime]]:

@@ -82,18 +82,22 @@ def _parse_params(text: str) -> dict[str, str]:
     return params
 
 
-_params_cache: dict[str, Mapping[str, str]] = {}
+#: (info, alg, ppt, params) by parameter string: parameters repeat per signer, so each
+#: distinct string is parsed once.
+_params_cache: dict[str, tuple[str, str, str | None, Mapping[str, str]]] = {}
+_NO_PARAMS: Final = ("", ES256, None, MappingProxyType({}))
 
 
-def _cached_params(text: str) -> Mapping[str, str]:
-    """Parameters repeat per signer (same info, alg, ppt): parse each distinct string once."""
-    params = _params_cache.get(text)
-    if params is None:
-        params = MappingProxyType(_parse_params(text))
+def _cached_params(text: str) -> tuple[str, str, str | None, Mapping[str, str]]:
+    fields = _params_cache.get(text)
+    if fields is None:
+        params = _parse_params(text)
+        fields = (params.get("info", ""), params.get("alg", ES256), params.get("ppt"))
+        fields += (MappingProxyType(params),)
         if len(_params_cache) >= _PARAMS_CACHE_LIMIT:
             _params_cache.clear()
-        _params_cache[text] = params
-    return params
+        _params_cache[text] = fields
+    return fields
 
 
 def parse_identity(value: str, *, strict: bool = True) -> IdentityHeader:
@@ -115,11 +119,10 @@ def parse_identity(value: str, *, strict: bool = True) -> IdentityHeader:
     stray = token.encode("utf-8", "replace").translate(None, _TOKEN_ALPHABET)
     if stray:
         raise MalformedIdentity(f"Identity token holds {stray[:8]!r}, not base64url characters")
-    params = _cached_params(text[semi:]) if semi >= 0 else MappingProxyType({})
-    info = params.get("info", "")
+    info, alg, ppt, params = _cached_params(text[semi:]) if semi >= 0 else _NO_PARAMS
     if strict and not info:
         raise MalformedIdentity("Identity value lacks ';info=<certificate URL>'")
-    return IdentityHeader(token, info, params.get("alg", ES256), params.get("ppt"), params)
+    return IdentityHeader(token, info, alg, ppt, params)
 
 
 def render_identity(token: str, info: str, *, alg: str = ES256, ppt: str | None = None) -> str:

@@ -28,10 +28,14 @@ MAX_HEADER_CHARS: Final = 1024
 _ECDSA_SHA256: Final = ec.ECDSA(hashes.SHA256())
 _P256_BYTES: Final = 32
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+#: One translation does two jobs in one C pass: base64url's ``-_`` become ``+/``, and what is
+#: base64 but not base64url (``+``, ``/``, ``=``) becomes ``!``, which strict decoding rejects.
+_URL_TO_STRICT = bytes.maketrans(b"-_+/=", b"+/!!!")
 _FROM_STANDARD = bytes.maketrans(b"+/", b"-_")
 _PADDING = (b"", b"", b"==", b"=")
 _SPARE_BITS = (0, 0, 0x0F, 0x03)
+#: The 6-bit value of each base64url character by byte (other bytes never get this far).
+_SEXTET = bytes(_ALPHABET.find(bytes((b,))) & 0x3F for b in range(256))
 
 
 def b64url_encode(data: bytes) -> str:
@@ -41,20 +45,19 @@ def b64url_encode(data: bytes) -> str:
 
 def b64url_decode(segment: str, what: str) -> bytes:
     """Decode unpadded base64url strictly; :class:`MalformedToken` names ``what`` on failure."""
-    # bytes.translate with a delete set is one C pass: anything left is outside the alphabet.
     raw = segment.encode("ascii", "replace")
-    if raw.translate(None, _ALPHABET) or len(raw) % 4 == 1:
+    tail = len(raw) % 4
+    if tail == 1:
         raise MalformedToken(f"{what}: not unpadded base64url ({segment[:40]!r})")
+    try:
+        data = binascii.a2b_base64(raw.translate(_URL_TO_STRICT) + _PADDING[tail], strict_mode=True)
+    except binascii.Error:
+        raise MalformedToken(f"{what}: not unpadded base64url ({segment[:40]!r})") from None
     # Unused low bits of the last character must be zero, or two strings decode alike and a
     # token could be altered without touching its signature.
-    if raw and _ALPHABET.index(raw[-1:]) & _SPARE_BITS[len(raw) % 4]:
+    if tail and _SEXTET[raw[-1]] & _SPARE_BITS[tail]:
         raise MalformedToken(f"{what}: non-canonical base64url ending {segment[-4:]!r}")
-    try:
-        return binascii.a2b_base64(
-            raw.translate(_TO_STANDARD) + _PADDING[len(raw) % 4], strict_mode=True
-        )
-    except binascii.Error as exc:  # e.g. non-zero trailing bits
-        raise MalformedToken(f"{what}: not base64url ({exc})") from None
+    return data
 
 
 def split_compact(token: str) -> tuple[str, str, str]:
@@ -94,11 +97,33 @@ def der_to_raw(der: bytes) -> bytes:
     return r[-_P256_BYTES:].rjust(_P256_BYTES, b"\0") + s[-_P256_BYTES:].rjust(_P256_BYTES, b"\0")
 
 
-def raw_to_der(raw: bytes) -> bytes:
-    """The DER signature OpenSSL verifies, from JWS ``r || s`` (64 bytes)."""
-    return encode_dss_signature(
-        int.from_bytes(raw[:_P256_BYTES], "big"), int.from_bytes(raw[_P256_BYTES:], "big")
+def _der_heads(r_pad: int, s_pad: int) -> tuple[bytes, bytes]:
+    """DER bytes before ``r`` and before ``s`` for full 32-byte values, with sign bytes."""
+    r_len, s_len = _P256_BYTES + r_pad, _P256_BYTES + s_pad
+    return (
+        bytes((0x30, r_len + s_len + 4, 0x02, r_len)) + b"\0" * r_pad,
+        bytes((0x02, s_len)) + b"\0" * s_pad,
     )
+
+
+#: Indexed by (top bit of r) * 2 + (top bit of s): a set top bit needs a 0x00 sign byte.
+_DER_HEADS: Final = tuple(_der_heads(r_pad, s_pad) for r_pad in (0, 1) for s_pad in (0, 1))
+
+
+def raw_to_der(raw: bytes) -> bytes:
+    """The DER signature OpenSSL verifies, from JWS ``r || s`` (64 bytes).
+
+    Almost always both values fill 32 bytes, and the DER is then one of four layouts that
+    differ only in sign bytes: joined from precomputed heads instead of building two Python
+    ints. A value with a leading zero byte takes the general path.
+    """
+    r_top, s_top = raw[0], raw[_P256_BYTES]
+    if not (r_top and s_top):
+        return encode_dss_signature(
+            int.from_bytes(raw[:_P256_BYTES], "big"), int.from_bytes(raw[_P256_BYTES:], "big")
+        )
+    r_head, s_head = _DER_HEADS[(r_top >> 7) << 1 | s_top >> 7]
+    return r_head + raw[:_P256_BYTES] + s_head + raw[_P256_BYTES:]
 
 
 def sign_es256(key: ec.EllipticCurvePrivateKey, signing_input: bytes) -> str:

@@ -11,6 +11,7 @@ order, no whitespace) so that compact-form PASSporTs can be rebuilt byte for byt
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from json.scanner import make_scanner
 from typing import Any, Final, NamedTuple
@@ -81,10 +82,15 @@ def encode_header(x5u: str, ppt: str | None) -> bytes:
 _scan_json: Callable[[str, int], tuple[Any, int]] = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 
 
-def _load_object(segment: str, what: str) -> dict[str, Any]:
-    raw = b64url_decode(segment, what)
+def _payload_text(segment: str, what: str) -> str:
     try:
-        text = raw.decode("utf-8")
+        return b64url_decode(segment, what).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedToken(f"{what} is not UTF-8: {exc}") from None
+
+
+def _parse_object(text: str, what: str) -> dict[str, Any]:
+    try:
         try:
             # The C scanner directly: json.loads adds two Python layers around it.
             value, end = _scan_json(text, 0)
@@ -97,6 +103,10 @@ def _load_object(segment: str, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise MalformedToken(f"{what} is JSON {type(value).__name__}, not an object")
     return value
+
+
+def _load_object(segment: str, what: str) -> dict[str, Any]:
+    return _parse_object(_payload_text(segment, what), what)
 
 
 def _string(obj: Mapping[str, Any], key: str, where: str) -> str:
@@ -210,6 +220,32 @@ def _check_rcd(claims: Mapping[str, Any], required: bool) -> None:
         _string(claims, "crn", "PASSporT")
 
 
+#: The SHAKEN claims laid out exactly as a deterministic signer writes them (RFC 8225 §9: sorted
+#: keys, no whitespace) with one digit-string ``dest``, a non-negative ``iat`` and an ``origid``
+#: of printable ASCII without quotes or backslashes. A full match fixes every value and its JSON
+#: type, so such payloads (nearly all of them) skip the JSON parser and the per-claim checks;
+#: anything else, however slightly different, takes the general path.
+_PLAIN_SHAKEN_CLAIMS: Final = re.compile(
+    r'\{"attest":"([ABC])","dest":\{"tn":\["([0-9]{1,15})"\]\},"iat":(0|[1-9][0-9]{0,17}),'
+    r'"orig":\{"tn":"([0-9]{1,15})"\},"origid":"([ !#-\[\]-~]+)"\}'
+)
+
+
+def _plain_shaken(
+    header: PassportHeader, plain: re.Match[str], signing_input: bytes, signature: str
+) -> Passport:
+    attest, dest, iat_digits, orig, origid = plain.groups()
+    iat = int(iat_digits)
+    claims = {
+        "attest": attest,
+        "dest": {"tn": [dest]},
+        "iat": iat,
+        "orig": {"tn": orig},
+        "origid": origid,
+    }
+    return Passport(header, orig, (dest,), iat, attest, origid, "", claims, signing_input, signature)
+
+
 def decode_passport(token: str, payload_json: bytes | None = None) -> Passport:
     """Decode a full-form token, or a compact one (``header..signature``) given its payload JSON.
 
@@ -221,25 +257,33 @@ def decode_passport(token: str, payload_json: bytes | None = None) -> Passport:
     header_b64, payload_b64, signature = split_compact(token)
     header = decode_header(header_b64)
     if payload_b64:
-        claims = _load_object(payload_b64, "PASSporT payload")
+        text = _payload_text(payload_b64, "PASSporT payload")
         signing_input = token[: len(header_b64) + 1 + len(payload_b64)].encode()
+        plain = _PLAIN_SHAKEN_CLAIMS.fullmatch(text) if header.ppt == PPT_SHAKEN else None
+        if plain is not None:
+            return _plain_shaken(header, plain, signing_input, signature)
+        claims = _parse_object(text, "PASSporT payload")
     elif payload_json is not None:
         claims = json.loads(payload_json)
         signing_input = f"{header_b64}.{b64url_encode(payload_json)}".encode()
     else:
         raise MalformedToken("compact-form PASSporT but no claims to rebuild it from")
     iat = claims.get("iat")
-    if iat is None:
-        raise ClaimMissing("PASSporT lacks 'iat'")
     if type(iat) is not int:  # bool is an int subclass and not a time
+        if iat is None:
+            raise ClaimMissing("PASSporT lacks 'iat'")
         raise ClaimType(f"PASSporT 'iat' must be an integer, got {iat!r:.40}")
     ppt = header.ppt
     attest = origid = div = ""
     if ppt == PPT_SHAKEN:
-        attest = _string(claims, "attest", "SHAKEN PASSporT")
-        if attest not in ATTESTATIONS:
+        # Direct type checks on the per-call path; the helpers only run to word the error.
+        attest = claims.get("attest")
+        if type(attest) is not str or attest not in ATTESTATIONS:
+            attest = _string(claims, "attest", "SHAKEN PASSporT")
             raise ClaimType(f"SHAKEN 'attest' must be A, B or C, got {attest!r:.20}")
-        origid = _string(claims, "origid", "SHAKEN PASSporT")
+        origid = claims.get("origid")
+        if type(origid) is not str or not origid:
+            origid = _string(claims, "origid", "SHAKEN PASSporT")
     elif ppt == PPT_DIV:
         div = _identity(claims, "div")
         if "opt" in claims:

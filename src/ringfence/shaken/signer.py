@@ -34,28 +34,37 @@ from ringfence.shaken.passport import (
 from ringfence.shaken.tn import canonical_tn
 from ringfence.shaken.x5u import require_https
 
-_RANDOM_POOL_BYTES = 16 * 256
+_ORIGID_BATCH = 256
+#: The first hex digit of a UUID's clock_seq_hi byte, with the RFC 4122 variant bits 10xx.
+_VARIANT_DIGIT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
+def _uuid4_batch(count: int) -> list[str]:
+    """``count`` random (version 4) UUID strings from one ``os.urandom`` call."""
+    h = os.urandom(16 * count).hex()
+    return [
+        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-4{h[i + 13 : i + 16]}-"
+        f"{_VARIANT_DIGIT[h[i + 16]]}{h[i + 17 : i + 20]}-{h[i + 20 : i + 32]}"
+        for i in range(0, 32 * count, 32)
+    ]
 
 
 class _OrigidSource:
-    """Random (version 4) UUID strings, drawing from a pooled ``os.urandom`` buffer.
+    """Random (version 4) UUID strings, made in batches.
 
-    ``uuid.uuid4()`` costs a system call and an object per id; pooling keeps a fresh origid
-    per call within the signing budget.
+    ``uuid.uuid4()`` costs a system call and an object per id; batching keeps a fresh origid
+    per call within the signing budget. A forked child drops the batch it inherited, so two
+    processes never hand out the same ids.
     """
 
     def __init__(self) -> None:
-        self._pool = b""
-        self._pos = 0
+        self._ready: list[str] = []
+        os.register_at_fork(after_in_child=self._ready.clear)
 
     def __call__(self) -> str:
-        if self._pos >= len(self._pool):
-            self._pool, self._pos = os.urandom(_RANDOM_POOL_BYTES), 0
-        n = int.from_bytes(self._pool[self._pos : self._pos + 16], "big")
-        self._pos += 16
-        n = (n & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
-        h = f"{n:032x}"
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        if not self._ready:
+            self._ready.extend(_uuid4_batch(_ORIGID_BATCH))
+        return self._ready.pop()
 
 
 #: A fresh random UUID string, as RFC 8588 recommends for ``origid``.
@@ -86,6 +95,11 @@ class Signer:
         self.country_code = country_code
         self.trunk_prefix = trunk_prefix
         self._headers: dict[str | None, str] = {}
+        self._identity_suffixes: dict[str | None, str] = {}
+        # The per-call path uses these directly: the header and the Identity parameters of a
+        # SHAKEN PASSporT are constant per signer.
+        self._shaken_header = self._header_segment(PPT_SHAKEN)
+        self._shaken_suffix = self._identity_suffix(PPT_SHAKEN)
 
     def _header_segment(self, ppt: str | None) -> str:
         segment = self._headers.get(ppt)
@@ -93,16 +107,22 @@ class Signer:
             segment = self._headers[ppt] = b64url_encode(encode_header(self.x5u, ppt))
         return segment
 
+    def _identity_suffix(self, ppt: str | None) -> str:
+        suffix = self._identity_suffixes.get(ppt)
+        if suffix is None:
+            suffix = self._identity_suffixes[ppt] = render_identity("", self.x5u, alg=ES256, ppt=ppt)
+        return suffix
+
     def canonical(self, value: str) -> str:
         """``value`` in the canonical form this signer signs (RFC 8224 §8.3)."""
         return canonical_tn(value, country_code=self.country_code, trunk_prefix=self.trunk_prefix)
 
     def sign_claims(self, claims: Mapping[str, Any], ppt: str | None) -> str:
         """A full-form token over ``claims`` as given (deterministic JSON), of type ``ppt``."""
-        return self._sign(ppt, encode_json(claims))
+        return self._sign(self._header_segment(ppt), encode_json(claims))
 
-    def _sign(self, ppt: str | None, payload_json: bytes) -> str:
-        signing_input = f"{self._header_segment(ppt)}.{b64url_encode(payload_json)}"
+    def _sign(self, header_segment: str, payload_json: bytes) -> str:
+        signing_input = f"{header_segment}.{b64url_encode(payload_json)}"
         return f"{signing_input}.{sign_es256(self.key, signing_input.encode())}"
 
     def sign(
@@ -121,15 +141,18 @@ class Signer:
         ``rcd``. Raises :class:`ClaimType` for an attestation other than A/B/C and
         :class:`~ringfence.core.errors.InvalidNumber` for numbers that are not TNs.
         """
-        if attest not in ATTESTATIONS:
+        if type(attest) is not str or attest not in ATTESTATIONS:
             raise ClaimType(f"attestation must be A, B or C, got {attest!r}")
+        orig_tn = self.canonical(orig)
         dests = (
             [self.canonical(dest)] if isinstance(dest, str) else [self.canonical(d) for d in dest]
         )
-        orig_tn = self.canonical(orig)
-        origid = new_origid() if origid is None else origid
-        iat = int(time.time()) if iat is None else iat
-        if extra is None and _plain(origid):
+        plain = extra is None and (origid is None or _plain(origid))
+        if origid is None:
+            origid = new_origid()
+        if iat is None:
+            iat = int(time.time())
+        if plain:
             # Byte-identical to encode_json(...) for these plain values, at a fraction of the cost.
             dest_list = '","'.join(dests)
             payload = (
@@ -146,7 +169,7 @@ class Signer:
                 **(extra or {}),
             }
             payload = encode_json(claims)
-        return self._sign(PPT_SHAKEN, payload)
+        return self._sign(self._shaken_header, payload)
 
     def sign_div(self, orig: str, dest: str, div: str, *, iat: int | None = None) -> str:
         """A ``div`` PASSporT (RFC 8946): the call to ``div`` was retargeted to ``dest``."""
@@ -160,7 +183,9 @@ class Signer:
 
     def identity(self, token: str, ppt: str | None = PPT_SHAKEN) -> str:
         """The full-form Identity header value carrying ``token``."""
-        return render_identity(token, self.x5u, alg=ES256, ppt=ppt)
+        if ppt == PPT_SHAKEN:
+            return token + self._shaken_suffix
+        return token + self._identity_suffix(ppt)
 
 
 class CustomerRelation(StrEnum):

@@ -36,7 +36,7 @@ from ringfence.shaken.errors import (
 from ringfence.shaken.identity import parse_identity
 from ringfence.shaken.jws import ES256, verify_es256
 from ringfence.shaken.passport import SUPPORTED_PPTS, Passport, decode_passport, encode_json
-from ringfence.shaken.tn import canonical_tn, same_tn
+from ringfence.shaken.tn import MAX_TN_DIGITS, canonical_tn, same_tn
 from ringfence.shaken.x5u import CertificateSource, require_https
 
 #: The freshness window of ATIS-1000074 / RFC 8224 §6.2.
@@ -111,11 +111,24 @@ class Verifier:
         return canonical_tn(value, country_code=self.country_code, trunk_prefix=self.trunk_prefix)
 
     def _same(self, signed: str, signalled: str) -> bool:
-        if signed == signalled and not self.country_code:
-            return signed.isascii() and signed.isdigit()  # canonical already: skip the parsing
+        # Equal plain digit strings are one canonical number: skip the parsing (the common case).
+        if (
+            signed == signalled
+            and not self.country_code
+            and signed.isdigit()
+            and signed.isascii()
+            and len(signed) <= MAX_TN_DIGITS
+        ):
+            return True
         return same_tn(
             signed, signalled, country_code=self.country_code, trunk_prefix=self.trunk_prefix
         )
+
+    def _among(self, signed: tuple[str, ...], signalled: str) -> bool:
+        for value in signed:
+            if self._same(value, signalled):
+                return True
+        return False
 
     def _compact_claims(self, orig: str | None, dest: str | None, date: int | None) -> bytes:
         """RFC 8224 §5.2: a compact-form base PASSporT is rebuilt from From, To and Date."""
@@ -194,7 +207,7 @@ class Verifier:
         verify_es256(key.public_key, passport.signing_input, passport.signature)
         if orig is not None and not self._same(passport.orig, orig):
             raise OrigMismatch(f"PASSporT orig {passport.orig!r:.40} is not From {orig!r:.40}")
-        if dest is not None and not any(self._same(d, dest) for d in passport.dest):
+        if dest is not None and not self._among(passport.dest, dest):
             raise DestMismatch(f"To {dest!r:.40} is not among PASSporT dest {passport.dest!r:.80}")
         if key.tn_auth is not None and not key.tn_auth.spcs:
             try:

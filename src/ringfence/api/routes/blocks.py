@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from ringfence.api.auth import Role
 from ringfence.api.deps import Context, CurrentPrincipal, SessionDep
-from ringfence.api.routes.paging import Limit, Offset
+from ringfence.api.routes.paging import Limit, Offset, RecordId
 from ringfence.api.schemas import NumberBlockIn, NumberBlockOut
 from ringfence.store import queries, records
 from ringfence.store.models import NumberBlockRow
@@ -37,14 +37,14 @@ def list_all(
 
 
 @router.get("/{block_id}", response_model=NumberBlockOut)
-def get_one(block_id: int, session: SessionDep, principal: CurrentPrincipal) -> NumberBlockOut:
+def get_one(block_id: RecordId, session: SessionDep, principal: CurrentPrincipal) -> NumberBlockOut:
     """One block."""
     principal.require(Role.CARRIER)
     return NumberBlockOut.model_validate(queries.get(session, NumberBlockRow, block_id))
 
 
 @router.delete("/{block_id}", status_code=204)
-def delete(block_id: int, context: Context, principal: CurrentPrincipal) -> Response:
+def delete(block_id: RecordId, context: Context, principal: CurrentPrincipal) -> Response:
     """Remove a block."""
     principal.require(Role.CARRIER)
     with context.write("number_block") as session:

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Response
 
 from ringfence.api.auth import Role
 from ringfence.api.deps import Context, CurrentPrincipal, SessionDep
+from ringfence.api.routes.paging import RecordId
 from ringfence.api.schemas import ConsentIn, ConsentOut
 from ringfence.store import queries, records
 from ringfence.store.errors import InvalidRecord, RecordNotFound
@@ -73,7 +74,7 @@ def list_consents(
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def evidence(consent_id: int, session: SessionDep, principal: CurrentPrincipal) -> Response:
+def evidence(consent_id: RecordId, session: SessionDep, principal: CurrentPrincipal) -> Response:
     """The evidence document of a consent, for the enterprise that stored it or the regulator."""
     principal.require(Role.ENTERPRISE)
     row = queries.consent_evidence(session, consent_id=consent_id)

@@ -13,6 +13,7 @@ from fastapi import APIRouter
 from ringfence.api.auth import Principal, Role
 from ringfence.api.deps import Context, CurrentPrincipal, SessionDep
 from ringfence.api.errors import Forbidden
+from ringfence.api.routes.paging import RecordId
 from ringfence.api.schemas import AppealIn, AppealOut, AppealResolution, ReportIn, ReportOut
 from ringfence.store import queries, records
 from ringfence.store.errors import InvalidRecord
@@ -86,7 +87,7 @@ def list_appeals(session: SessionDep, principal: CurrentPrincipal) -> list[Appea
 
 @router.post("/appeals/{appeal_id}/resolution", response_model=AppealOut)
 def resolve(
-    appeal_id: int, body: AppealResolution, context: Context, principal: CurrentPrincipal
+    appeal_id: RecordId, body: AppealResolution, context: Context, principal: CurrentPrincipal
 ) -> AppealOut:
     """Uphold (clearing the number's earlier reports) or reject an open appeal."""
     principal.require()

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from ringfence.api.auth import Role
 from ringfence.api.deps import Context, CurrentPrincipal, SessionDep
-from ringfence.api.routes.paging import Limit, Offset
+from ringfence.api.routes.paging import Limit, Offset, RecordId
 from ringfence.api.schemas import SanctionIn, SanctionOut
 from ringfence.store import queries, records
 from ringfence.store.models import SanctionRow
@@ -47,14 +47,14 @@ def list_all(
 
 
 @router.get("/{sanction_id}", response_model=SanctionOut)
-def get_one(sanction_id: int, session: SessionDep, principal: CurrentPrincipal) -> SanctionOut:
+def get_one(sanction_id: RecordId, session: SessionDep, principal: CurrentPrincipal) -> SanctionOut:
     """One sanction."""
     principal.require(Role.CARRIER)
     return SanctionOut.model_validate(queries.get(session, SanctionRow, sanction_id))
 
 
 @router.delete("/{sanction_id}", status_code=204)
-def delete(sanction_id: int, context: Context, principal: CurrentPrincipal) -> Response:
+def delete(sanction_id: RecordId, context: Context, principal: CurrentPrincipal) -> Response:
     """Lift a sanction (regulator only)."""
     principal.require()
     with context.write("sanction") as session:

@@ -1,0 +1,125 @@
+"""The learned scorer: gradient boosting over the signals, calibrated to a probability.
+
+    model = train(signals, labels)           # labels: 1 nuisance, 0 legitimate, per number
+    model.save("model.joblib"); model = NumberModel.load("model.joblib")
+    p = model.predict(signals)               # calibrated P(nuisance) in [0, 1]
+
+The classifier is scikit-learn's ``HistGradientBoostingClassifier`` inside
+``CalibratedClassifierCV`` (isotonic, 5 folds): boosted trees rank well but their raw
+outputs are not probabilities, and the score is read as one (0.5 is the decision line).
+Training is deterministic (fixed seeds, no shuffling), so a bundle and labels give the
+same model every time.
+
+Labels come from outside the analysed data: reports and regulator decisions, or the
+simulator's ground truth of a *labelled* bundle (:mod:`ringfence.analytics.labels`).
+A saved model is a pickle: load only models you trained yourself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+import sklearn
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.model_selection import StratifiedKFold
+
+from ringfence.analytics.detectors import DETECTORS
+from ringfence.analytics.features import COUNT_FEATURES
+from ringfence.analytics.signals import PLAN_SIGNALS, SHARES
+from ringfence.core.errors import PolicyError
+
+#: What the model reads: counts, shares, number facts and the detectors' verdicts.
+MODEL_INPUTS: tuple[str, ...] = (
+    *COUNT_FEATURES,
+    "talk_std_s",
+    *(name for name, _, _ in SHARES),
+    "sequential_share",
+    *PLAN_SIGNALS,
+    *(d.name for d in DETECTORS),
+)
+#: Fewest examples of each class a model can be trained on (5 calibration folds need them).
+MIN_PER_CLASS = 10
+_FORMAT = "ringfence-number-model/1"
+
+
+@dataclass(frozen=True)
+class NumberModel:
+    """A trained, calibrated scorer and the inputs it was trained on, in order."""
+
+    estimator: Any
+    inputs: tuple[str, ...]
+    trained_on: int
+    positives: int
+
+    def predict(self, table: pd.DataFrame) -> np.ndarray:
+        """Calibrated probability that each row's number is a nuisance, in [0, 1]."""
+        missing = [name for name in self.inputs if name not in table.columns]
+        if missing:
+            raise PolicyError(f"the model needs input(s) {', '.join(missing)} the table lacks")
+        matrix = table.loc[:, list(self.inputs)].to_numpy(dtype=float)
+        if len(matrix) == 0:
+            return np.zeros(0)
+        proba: np.ndarray = self.estimator.predict_proba(matrix)[:, 1]
+        return np.clip(proba, 0.0, 1.0)
+
+    def save(self, path: str | Path) -> None:
+        """Write the model to ``path`` (joblib pickle with its format and library version)."""
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump(
+            {
+                "format": _FORMAT,
+                "sklearn": sklearn.__version__,
+                "estimator": self.estimator,
+                "inputs": self.inputs,
+                "trained_on": self.trained_on,
+                "positives": self.positives,
+            },
+            target,
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> NumberModel:
+        """Read a model written by :meth:`save`; PolicyError if it is not one or was made
+        by another scikit-learn version (its trees may not load faithfully)."""
+        try:
+            saved = joblib.load(Path(path))
+        except (OSError, EOFError, ValueError) as exc:
+            raise PolicyError(f"cannot read model {path}: {exc}") from None
+        if not isinstance(saved, dict) or saved.get("format") != _FORMAT:
+            raise PolicyError(f"{path} is not a ringfence number model ({_FORMAT})")
+        if saved["sklearn"] != sklearn.__version__:
+            raise PolicyError(
+                f"model {path} was trained with scikit-learn {saved['sklearn']}, this is "
+                f"{sklearn.__version__}: retrain it with `ringfence model train`"
+            )
+        return cls(
+            saved["estimator"], tuple(saved["inputs"]), saved["trained_on"], saved["positives"]
+        )
+
+
+def train(table: pd.DataFrame, labels: pd.Series) -> NumberModel:
+    """Fit the calibrated booster on ``table`` (signals + detector columns) and ``labels``
+    (1 nuisance / 0 legitimate, aligned with ``table``). PolicyError when either class has
+    fewer than :data:`MIN_PER_CLASS` examples."""
+    y = labels.to_numpy(dtype=int)
+    positives = int(y.sum())
+    if min(positives, len(y) - positives) < MIN_PER_CLASS:
+        raise PolicyError(
+            f"cannot train on {positives} nuisance and {len(y) - positives} legitimate "
+            f"numbers: each class needs at least {MIN_PER_CLASS}"
+        )
+    booster = HistGradientBoostingClassifier(
+        max_iter=150, learning_rate=0.1, max_leaf_nodes=15, early_stopping=False, random_state=0
+    )
+    calibrated = CalibratedClassifierCV(
+        booster, method="isotonic", cv=StratifiedKFold(n_splits=5, shuffle=False)
+    )
+    calibrated.fit(table.loc[:, list(MODEL_INPUTS)].to_numpy(dtype=float), y)
+    return NumberModel(calibrated, MODEL_INPUTS, len(y), positives)

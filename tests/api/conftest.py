@@ -1,0 +1,88 @@
+"""An app over a fresh SQLite registry, a fixed clock, and a bearer token for every role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from ringfence.api import Settings, create_app
+from ringfence.store import records
+from ringfence.store.db import transaction
+
+CST = timezone(timedelta(hours=8))
+NOW = datetime(2019, 3, 1, 10, 30, tzinfo=CST)
+SUBSCRIBER = "+8613812345678"
+OTHER = "+8613912345678"
+E1_NUMBER = "+862155550001"  # in E1's marketing block
+
+
+@dataclass
+class Api:
+    """The app, a client, and the headers of each principal."""
+
+    app: FastAPI
+    client: TestClient
+    tokens: dict[str, dict[str, str]]
+
+    def as_(self, who: str) -> dict[str, str]:
+        return self.tokens[who]
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    app = create_app(
+        Settings(db_url=f"sqlite:///{tmp_path / 'registry.db'}", reports_per_hour=5),
+        clock=NOW.timestamp,
+    )
+    sessions = app.state.context.sessions
+    at = NOW.timestamp()
+    with transaction(sessions) as s:
+        for eid, industry in (("E1", "finance"), ("E2", "real_estate")):
+            records.put_enterprise(
+                s, actor="test", at=at, enterprise_id=eid, name=eid, industry=industry
+            )
+        records.put_trunk(s, actor="test", at=at, trunk_id="T1", enterprise_id="E1", marketing=True)
+        records.add_block(
+            s,
+            actor="test",
+            at=at,
+            first="+862155550000",
+            last="+862155559999",
+            holder_type="enterprise",
+            holder_id="E1",
+            purpose="marketing",
+        )
+        bindings = {
+            "regulator": {"role": "regulator"},
+            "carrier": {"role": "carrier"},
+            "e1": {"role": "enterprise", "enterprise_id": "E1"},
+            "e2": {"role": "enterprise", "enterprise_id": "E2"},
+            "subscriber": {"role": "subscriber", "number": SUBSCRIBER},
+        }
+        tokens = {}
+        for who, kwargs in bindings.items():
+            token, _ = records.create_principal(s, actor="test", at=at, **kwargs)
+            tokens[who] = {"Authorization": f"Bearer {token}"}
+    app.state.context.service.catch_up()
+    with TestClient(app) as client:
+        yield Api(app, client, tokens)
+
+
+def attempt(callee: str = SUBSCRIBER, **overrides: object) -> dict[str, object]:
+    """A marketing attempt from E1's trunk at NOW."""
+    body: dict[str, object] = {
+        "call_id": "c1",
+        "caller": E1_NUMBER,
+        "callee": callee,
+        "ingress": "enterprise",
+        "trunk_id": "T1",
+        "time": NOW.isoformat(),
+    }
+    body.update(overrides)
+    return body

@@ -1,0 +1,103 @@
+"""The change feed: snapshots loaded from the store and kept current in sequence order."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from ringfence.core.registry import RegistrySnapshot
+from ringfence.store import records
+from ringfence.store.db import transaction
+from ringfence.store.feed import Change, Effect, apply_change, changes, load_snapshot
+from ringfence.store.models import TrunkRow
+
+T0 = 1_551_400_000.0
+A = "+8613812345678"
+
+
+def _seed(s: Session) -> None:
+    records.put_enterprise(s, actor="t", at=T0, enterprise_id="E1", name="Acme", industry="hr")
+    records.put_trunk(s, actor="t", at=T0, trunk_id="T1", enterprise_id="E1", marketing=True)
+    records.add_block(
+        s,
+        actor="t",
+        at=T0,
+        first="+862155550000",
+        last="+862155559999",
+        holder_type="enterprise",
+        holder_id="E1",
+        purpose="marketing",
+    )
+    records.add_consent(
+        s,
+        actor="t",
+        at=T0,
+        enterprise_id="E1",
+        number=A,
+        granted_at=T0,
+        channel="web",
+        evidence_sha256="a" * 64,
+    )
+    records.add_sanction(
+        s,
+        actor="t",
+        at=T0,
+        subject_type="enterprise",
+        subject_id="E1",
+        authority="MIIT",
+        reason="spam",
+        starts_at=T0,
+        ends_at=None,
+    )
+    records.set_reputation(s, actor="t", at=T0, number="+862155550001", score=0.9)
+
+
+def test_load_then_feed_equals_load_after(sessions: sessionmaker[Session]) -> None:
+    with transaction(sessions) as s:
+        _seed(s)
+    with sessions() as s:
+        snapshot, seq = load_snapshot(s)
+    with transaction(sessions) as s:
+        records.add_refusal(
+            s, actor="t", at=T0, enterprise_id="*", number=A, refused_at=T0 + 5, channel="sms"
+        )
+        records.put_trunk(s, actor="t", at=T0, trunk_id="T2", enterprise_id="E1")
+    with sessions() as s:
+        pending = changes(s, after=seq)
+        fresh, fresh_seq = load_snapshot(s)
+    assert [apply_change(snapshot, c) for c in pending] == [Effect.APPLIED, Effect.APPLIED]
+    assert pending[-1].seq == fresh_seq
+    assert snapshot.counts() == fresh.counts()
+    assert snapshot.refusal_at("E1", A, T0 + 10) == T0 + 5
+    assert snapshot.consent_at("E1", A, T0) == T0
+    assert snapshot.enterprise_holds("E1", "+862155550001")
+    sanction = snapshot.sanction("enterprise", "E1", T0 + 1e9)
+    assert sanction is not None and sanction.ends_at == math.inf
+    assert snapshot.reputation["+862155550001"][0] == 0.9
+
+
+def test_deletions_ask_for_a_reload(sessions: sessionmaker[Session]) -> None:
+    with transaction(sessions) as s:
+        _seed(s)
+        records.delete(s, TrunkRow, "T1", actor="t", at=T0)
+    with sessions() as s:
+        last = changes(s, after=0)[-1]
+    assert (last.action, apply_change(RegistrySnapshot(), last)) == ("trunks.delete", Effect.RELOAD)
+
+
+@pytest.mark.parametrize(
+    ("action", "effect"),
+    [
+        ("report.create", Effect.REPORT),
+        ("appeal.upheld", Effect.REPORTS_CLEARED),
+        ("appeal.rejected", Effect.NONE),
+        ("appeal.create", Effect.NONE),
+        ("principal.create", Effect.NONE),
+        ("import.consents", Effect.RELOAD),
+        ("sanctions.delete", Effect.RELOAD),
+    ],
+)
+def test_effects_of_changes_the_snapshot_cannot_apply(action: str, effect: Effect) -> None:
+    assert apply_change(RegistrySnapshot(), Change(1, action, {})) is effect
