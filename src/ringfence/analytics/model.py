@@ -5,8 +5,10 @@
     p = model.predict(signals)               # calibrated P(nuisance) in [0, 1]
 
 The classifier is scikit-learn's ``HistGradientBoostingClassifier`` inside
-``CalibratedClassifierCV`` (isotonic, 5 folds): boosted trees rank well but their raw
+``CalibratedClassifierCV`` (sigmoid, 3 folds): boosted trees rank well but their raw
 outputs are not probabilities, and the score is read as one (0.5 is the decision line).
+Fitting and predicting use one thread: on a shared machine OpenMP's thread pools fight over
+the cores and run several times slower than one thread does.
 Training is deterministic (fixed seeds, no shuffling), so a bundle and labels give the
 same model every time.
 
@@ -28,6 +30,7 @@ import sklearn
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.model_selection import StratifiedKFold
+from threadpoolctl import threadpool_limits
 
 from ringfence.analytics.detectors import DETECTORS
 from ringfence.analytics.features import COUNT_FEATURES
@@ -43,7 +46,8 @@ MODEL_INPUTS: tuple[str, ...] = (
     *PLAN_SIGNALS,
     *(d.name for d in DETECTORS),
 )
-#: Fewest examples of each class a model can be trained on (5 calibration folds need them).
+_FOLDS = 3
+#: Fewest examples of each class a model can be trained on (the calibration folds need them).
 MIN_PER_CLASS = 10
 _FORMAT = "ringfence-number-model/1"
 
@@ -65,7 +69,8 @@ class NumberModel:
         matrix = table.loc[:, list(self.inputs)].to_numpy(dtype=float)
         if len(matrix) == 0:
             return np.zeros(0)
-        proba: np.ndarray = self.estimator.predict_proba(matrix)[:, 1]
+        with threadpool_limits(1):
+            proba: np.ndarray = self.estimator.predict_proba(matrix)[:, 1]
         return np.clip(proba, 0.0, 1.0)
 
     def save(self, path: str | Path) -> None:
@@ -115,11 +120,20 @@ def train(table: pd.DataFrame, labels: pd.Series) -> NumberModel:
             f"cannot train on {positives} nuisance and {len(y) - positives} legitimate "
             f"numbers: each class needs at least {MIN_PER_CLASS}"
         )
+    # Shallow, regularised trees with large leaves: nuisance numbers are few, and a leaf of a
+    # handful of them would single out legitimate numbers that merely look alike.
     booster = HistGradientBoostingClassifier(
-        max_iter=150, learning_rate=0.1, max_leaf_nodes=15, early_stopping=False, random_state=0
+        max_iter=100,
+        learning_rate=0.1,
+        max_leaf_nodes=8,
+        min_samples_leaf=40,
+        l2_regularization=1.0,
+        early_stopping=False,
+        random_state=0,
     )
     calibrated = CalibratedClassifierCV(
-        booster, method="isotonic", cv=StratifiedKFold(n_splits=5, shuffle=False)
+        booster, method="sigmoid", cv=StratifiedKFold(n_splits=_FOLDS, shuffle=False)
     )
-    calibrated.fit(table.loc[:, list(MODEL_INPUTS)].to_numpy(dtype=float), y)
+    with threadpool_limits(1):
+        calibrated.fit(table.loc[:, list(MODEL_INPUTS)].to_numpy(dtype=float), y)
     return NumberModel(calibrated, MODEL_INPUTS, len(y), positives)

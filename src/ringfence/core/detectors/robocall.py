@@ -12,8 +12,8 @@ Two signatures, per calling number over ``window_s``:
 * *mass calling* — a number that called ``mass_min_callees`` different callees within one to
   two windows (``mass_min_callees_subscriber`` for the carrier's own subscribers, whose
   holders it knows by name and can reach by other means) and never answered a conversation
-  (:class:`Conversations`): the high-frequency outbound calling that carriers watch personal numbers for (fraud scripts,
-  slow diallers). People who call that many also get called; registered enterprise lines are
+  (:class:`Conversations`): the high-frequency outbound calling that carriers watch
+  personal numbers for (fraud scripts, slow diallers). People who call that many also get called; registered enterprise lines are
   judged by the registry instead (the screener drops this flag for them: ``MASS_CALLING``).
 
 Per number the state is one :class:`TwoBucketCounts` of five sums plus the previous callee's
