@@ -96,10 +96,8 @@ class Signer:
         self.trunk_prefix = trunk_prefix
         self._headers: dict[str | None, str] = {}
         self._identity_suffixes: dict[str | None, str] = {}
-        # The per-call path uses these directly: the header and the Identity parameters of a
-        # SHAKEN PASSporT are constant per signer.
+        # Constant per signer, so encoded once: the per-call path only formats the claims.
         self._shaken_header = self._header_segment(PPT_SHAKEN)
-        self._shaken_suffix = self._identity_suffix(PPT_SHAKEN)
 
     def _header_segment(self, ppt: str | None) -> str:
         segment = self._headers.get(ppt)
@@ -183,8 +181,6 @@ class Signer:
 
     def identity(self, token: str, ppt: str | None = PPT_SHAKEN) -> str:
         """The full-form Identity header value carrying ``token``."""
-        if ppt == PPT_SHAKEN:
-            return token + self._shaken_suffix
         return token + self._identity_suffix(ppt)
 
 

@@ -13,8 +13,9 @@ Two signatures, per calling number over ``window_s``:
   two windows (``mass_min_callees_subscriber`` for the carrier's own subscribers, whose
   holders it knows by name and can reach by other means) and never answered a conversation
   (:class:`Conversations`): the high-frequency outbound calling that carriers watch
-  personal numbers for (fraud scripts, slow diallers). People who call that many also get called; registered enterprise lines are
-  judged by the registry instead (the screener drops this flag for them: ``MASS_CALLING``).
+  personal numbers for (fraud scripts, slow diallers). People who call that many also get
+  called; registered enterprise lines are judged by the registry instead (the screener drops
+  this flag for them: ``MASS_CALLING``).
 
 Per number the state is one :class:`TwoBucketCounts` of five sums plus the previous callee's
 digits and the time of the last call. The rules are evaluated only once the counts could reach
