@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ringfence.evaluate import Evaluation
-from ringfence.replay import ReplayResult
+if TYPE_CHECKING:  # the heavy modules load only when a command needs them
+    from ringfence.evaluate import Evaluation
+    from ringfence.replay import ReplayResult
 
 console = Console(stderr=True)
 out = Console()

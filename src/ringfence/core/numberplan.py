@@ -30,7 +30,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 import phonenumbers
-from phonenumbers import PhoneNumber, PhoneNumberType, ValidationResult, carrier, geocoder
+from phonenumbers import PhoneNumber, PhoneNumberType, ValidationResult, carrier
 from phonenumbers import timezone as pn_timezone
 
 from ringfence.core.errors import InvalidNumber, PolicyError
@@ -370,6 +370,9 @@ def _lengths(lengths: tuple[int, ...]) -> str:
 @functools.cache
 def _place(country_code: int, region: str) -> str:
     """The country of a number in words for reasons: 'China (+86)'."""
+    # The geocoder's data takes half a second to import: only reasons for bad numbers need it.
+    from phonenumbers import geocoder
+
     example = phonenumbers.example_number(region) if region != "001" else None
     name = geocoder.country_name_for_number(example, "en") if example else ""
     return f"{name} (+{country_code})" if name else f"+{country_code}"
