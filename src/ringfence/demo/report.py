@@ -126,7 +126,7 @@ def chart_detection(quality: Evaluation) -> Markup:
     ax.set_xticks(list(xs), [k.kind for k in kinds], rotation=35, ha="right", fontsize=8)
     ax.set_ylabel("% of calls blocked")
     ax.set_ylim(0, 105)
-    ax.legend(frameon=False, loc="lower left")
+    ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig)
 
