@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -13,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from ringfence.api import Settings, create_app
 from ringfence.store import records
-from ringfence.store.db import transaction
+from ringfence.store.db import make_engine, migrate, session_factory, transaction
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2019, 3, 1, 10, 30, tzinfo=CST)
@@ -34,15 +35,14 @@ class Api:
         return self.tokens[who]
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    app = create_app(
-        Settings(db_url=f"sqlite:///{tmp_path / 'registry.db'}", reports_per_hour=5),
-        clock=NOW.timestamp,
-    )
-    sessions = app.state.context.sessions
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[str, str]]]:
+    """A migrated, seeded registry file and its principals' headers, made once and copied."""
+    path = tmp_path_factory.mktemp("template") / "registry.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
     at = NOW.timestamp()
-    with transaction(sessions) as s:
+    with transaction(session_factory(engine)) as s:
         for eid, industry in (("E1", "finance"), ("E2", "real_estate")):
             records.put_enterprise(
                 s, actor="test", at=at, enterprise_id=eid, name=eid, industry=industry
@@ -69,7 +69,19 @@ def api(tmp_path: Path) -> Iterator[Api]:
         for who, kwargs in bindings.items():
             token, _ = records.create_principal(s, actor="test", at=at, **kwargs)
             tokens[who] = {"Authorization": f"Bearer {token}"}
-    app.state.context.service.catch_up()
+    engine.dispose()  # checkpoints the WAL: the registry is one file
+    return path, tokens
+
+
+@pytest.fixture
+def api(tmp_path: Path, template: tuple[Path, dict[str, dict[str, str]]]) -> Iterator[Api]:
+    """The app over a fresh copy of the template registry, its clock fixed at NOW."""
+    source, tokens = template
+    shutil.copyfile(source, tmp_path / "registry.db")
+    app = create_app(
+        Settings(db_url=f"sqlite:///{tmp_path / 'registry.db'}", reports_per_hour=5),
+        clock=NOW.timestamp,
+    )
     with TestClient(app) as client:
         yield Api(app, client, tokens)
 

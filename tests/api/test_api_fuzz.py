@@ -11,7 +11,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from tests.api.conftest import Api
 
-EXAMPLES = 10
+EXAMPLES = 8
 
 
 def test_no_server_errors(api: Api) -> None:

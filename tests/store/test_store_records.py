@@ -156,7 +156,7 @@ UNKNOWN_REFERENCES: list[tuple[str, Write]] = [
 def test_unknown_references_are_refused(
     sessions: sessionmaker[Session], what: str, write: Write
 ) -> None:
-    with pytest.raises(UnknownReference, match="'X'|enterprise"), transaction(sessions) as s:
+    with pytest.raises(UnknownReference, match=r"'X'|enterprise"), transaction(sessions) as s:
         write(s)
 
 

@@ -71,14 +71,14 @@ class Authenticator:
         self._known: dict[str, Principal] = {}
         self._lock = threading.Lock()
 
+    def cached(self, authorization: str | None) -> Principal | None:
+        """The principal of an ``Authorization: Bearer …`` header when already known (no
+        database access); None when it must be looked up. Unauthenticated when malformed."""
+        return self._known.get(_digest(authorization))
+
     def principal(self, authorization: str | None) -> Principal:
         """The principal of an ``Authorization: Bearer …`` header; Unauthenticated otherwise."""
-        if not authorization:
-            raise Unauthenticated("missing Authorization header (Bearer token)")
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
-        digest = token_hash(token.strip())
+        digest = _digest(authorization)
         known = self._known.get(digest)
         if known is not None:
             return known
@@ -90,3 +90,12 @@ class Authenticator:
         with self._lock:
             self._known[digest] = principal
         return principal
+
+
+def _digest(authorization: str | None) -> str:
+    if not authorization:
+        raise Unauthenticated("missing Authorization header (Bearer token)")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+    return token_hash(token.strip())

@@ -6,13 +6,16 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from ringfence.api.auth import Principal
 from ringfence.api.context import AppContext
 
 
-def _context(request: Request) -> AppContext:
+# The dependencies are ``async`` so that FastAPI calls them inline: a plain ``def`` one is
+# sent to the thread pool, a hop that costs more than screening a call.
+async def _context(request: Request) -> AppContext:
     context: AppContext = request.app.state.context
     return context
 
@@ -30,11 +33,14 @@ def _session(context: Context) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(_session)]
 
 
-def _principal(
+async def _principal(
     context: Context,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
-    return context.auth.principal(authorization)
+    known = context.auth.cached(authorization)
+    if known is not None:
+        return known
+    return await run_in_threadpool(context.auth.principal, authorization)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(_principal)]

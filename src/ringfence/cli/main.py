@@ -17,6 +17,7 @@ import typer
 from rich.table import Table
 
 from ringfence.cli.render import console, out, print_evaluation, print_replay, progress_bar
+from ringfence.cli import store as store_cli
 from ringfence.cli.shaken import app as shaken_app
 from ringfence.core.errors import RingfenceError
 from ringfence.core.policy import Policy, load_policy, load_policy_file
@@ -29,6 +30,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(shaken_app, name="shaken")
+app.command("serve")(store_cli.serve)
+app.add_typer(store_cli.registry_app, name="registry")
+app.add_typer(store_cli.tokens_app, name="tokens")
 
 PolicyOption = Annotated[
     str,

@@ -25,8 +25,19 @@ DbOption = Annotated[
     typer.Option("--db", help="Registry database: sqlite:///FILE or postgresql://USER@HOST/DB."),
 ]
 
-registry_app = typer.Typer(help="The registry (system of record).", no_args_is_help=True)
-tokens_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+registry_app = typer.Typer(no_args_is_help=True)
+tokens_app = typer.Typer(no_args_is_help=True)
+
+
+# Callbacks make each a command group even with one command (``registry import``).
+@registry_app.callback()
+def registry() -> None:
+    """The registry (system of record): numbers, enterprises, consents, refusals, sanctions."""
+
+
+@tokens_app.callback()
+def tokens() -> None:
+    """API bearer tokens and their roles."""
 
 
 def serve(
@@ -45,6 +56,9 @@ def serve(
     policy: Annotated[
         str, typer.Option(help="Policy pack: a built-in name (cn, us) or the path of a TOML pack.")
     ] = "cn",
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (numbers masked); off for peak throughput.")
+    ] = True,
 ) -> None:
     """The HTTP API with the screener fed by the registry's change feed (SQLite by default)."""
     from ringfence.api import Settings
@@ -54,6 +68,7 @@ def serve(
         Settings(db_url=db, redis_url=redis, redis_key=redis_key, policy=policy),
         host=host,
         port=port,
+        access_log=access_log,
     )
 
 

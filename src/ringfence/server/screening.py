@@ -108,9 +108,9 @@ class ScreeningService:
         with self.lock:
             for change in pending:
                 if change.seq <= self.seq:
-                    continue  # applied by a concurrent catch_up
+                    continue  # applied by a concurrent catch_up, or in a reloaded snapshot
                 self._apply(change)
-                self.seq = change.seq
+                self.seq = max(self.seq, change.seq)  # a reload may have gone further
             return self.seq
 
     def _apply(self, change: Change) -> None:
