@@ -25,6 +25,9 @@ from ringfence.core.types import Disposition, Ingress
 
 __all__ = ["MASS_CALLING", "VICTIM_PROTECTION", "Flag", "LiveState"]
 
+_ANSWERED = Disposition.ANSWERED
+_NO_FLAGS = (None, None, None, None)
+
 
 class LiveState:
     """The online detectors (one-ring, call bombing, robocall, crowd reports) for the screener."""
@@ -63,7 +66,8 @@ class LiveState:
         self.one_ring.on_end(end_caller, end_callee, start, ring_ms, disposition, ingress, trunk_id)
         self.robocall.on_end(end_caller, end_callee, start, talk_ms, disposition, ingress)
         self.bombing.on_end(end_caller, end_callee, start, talk_ms, disposition)
-        self.conversations.on_end(end_caller, end_callee, start, talk_ms, disposition)
+        if disposition is _ANSWERED:  # only answered calls can be conversations: saves a call
+            self.conversations.on_end(end_caller, end_callee, start, talk_ms, disposition)
 
     def on_report(self, reporter: str, number: str, category: str, t: float) -> None:
         """Record a crowd report of ``number`` by ``reporter``."""
@@ -78,20 +82,15 @@ class LiveState:
         the callee is under attack and the caller has no prior relationship with it),
         ROBOCALL_PATTERN and REPORTED. Empty for an ordinary call.
         """
-        flags = []
-        flag = self.one_ring.caller_flag(caller, t, ingress, trunk_id)
-        if flag is not None:
-            flags.append(flag)
-        flag = self.bombing.caller_flag(caller, callee, t)
-        if flag is not None:
-            flags.append(flag)
-        flag = self.robocall.caller_flag(caller, t)
-        if flag is not None:
-            flags.append(flag)
-        flag = self.reports.caller_flag(caller, t)
-        if flag is not None:
-            flags.append(flag)
-        return flags
+        found = (
+            self.one_ring.caller_flag(caller, t, ingress, trunk_id),
+            self.bombing.caller_flag(caller, callee, t),
+            self.robocall.caller_flag(caller, t),
+            self.reports.caller_flag(caller, t),
+        )
+        if found == _NO_FLAGS:  # the ordinary call: one comparison instead of four tests
+            return []
+        return [flag for flag in found if flag is not None]
 
     def callee_warning(self, callee: str, t: float) -> Flag | None:
         """A ONE_RING warning when a subscriber calls back a number (or range) flagged one-ring."""

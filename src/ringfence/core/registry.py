@@ -144,6 +144,9 @@ class RegistrySnapshot:
         self._consents: dict[tuple[str, str], float] = {}
         self._refusals: dict[tuple[str, str], float] = {}
         self._sanctions: dict[tuple[str, str], list[Sanction]] = {}
+        #: Subject ids (numbers and enterprises) with any sanction: a set the screener tests
+        #: before it looks a call's subjects up (one membership test instead of two calls).
+        self.sanctioned_ids: set[str] = set()
         self.reputation: dict[str, tuple[float, str]] = {}
 
     # -- writes (the change feed applies these in order) --------------------------------
@@ -170,6 +173,7 @@ class RegistrySnapshot:
         self._sanctions.setdefault((sanction.subject_type, sanction.subject_id), []).append(
             sanction
         )
+        self.sanctioned_ids.add(sanction.subject_id)
 
     def set_reputation(self, number: str, score: float, reasons: str = "") -> None:
         """Publish an analytics score in [0, 1] for ``number``."""

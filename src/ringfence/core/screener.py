@@ -14,7 +14,6 @@ from datetime import datetime
 
 from ringfence.core.auth import AuthOutcome, AuthStatus, CallerAuthenticator
 from ringfence.core.checks import (
-    Check,
     authentication_findings,
     behaviour,
     emergency_exemption,
@@ -27,7 +26,7 @@ from ringfence.core.checks import (
 from ringfence.core.context import CallContext
 from ringfence.core.live import LiveState
 from ringfence.core.marketing import MarketingLedger, marketing_checks
-from ringfence.core.numberplan import NumberPlan
+from ringfence.core.numberplan import NumberPlan, Validity
 from ringfence.core.policy import Policy
 from ringfence.core.reasons import Reason
 from ringfence.core.registry import HolderType, Purpose, RegistrySnapshot
@@ -42,14 +41,16 @@ from ringfence.core.types import (
     verdict_from_findings,
 )
 
-#: Checks that run before authentication, in order (cheap, registry-only).
-PRE_AUTH: tuple[Check, ...] = (non_standard_caller, spoofed_international, unauthorized_cli)
-#: Checks that run after authentication and the marketing rules.
-POST_AUTH: tuple[Check, ...] = (sanctioned,)
-LATE: tuple[Check, ...] = (behaviour, reputation)
-
 _MISSING = AuthOutcome(AuthStatus.MISSING)
 _NOT_CHECKED = AuthOutcome(AuthStatus.NOT_CHECKED)
+_VALID = Validity.VALID
+_INTERNATIONAL = Ingress.INTERNATIONAL
+_ENTERPRISE = Ingress.ENTERPRISE
+_BLOCK = Action.BLOCK
+_ALLOW = Action.ALLOW
+_ENTERPRISE_HOLDER = HolderType.ENTERPRISE
+_MARKETING = Purpose.MARKETING
+_ALLOWED = (Reason.ALLOWED,)  # the reasons of every ordinary call (one shared tuple)
 
 #: How often (in screened calls) idle detector state is evicted.
 EVICT_EVERY = 50_000
@@ -85,12 +86,12 @@ class Screener:
         """:meth:`screen` for a caller that already has the attempt's time as epoch seconds."""
         ctx = self.context(attempt, t)
         verdict = self._decide(ctx)
-        a = attempt
-        self.live.on_attempt(ctx.caller.key, ctx.callee.key, ctx.t, a.ingress, a.trunk_id)
-        if ctx.marketing and ctx.enterprise is not None and verdict.action is not Action.BLOCK:
+        action = verdict.action
+        self.live.on_attempt(ctx.caller.key, ctx.callee.key, t, attempt.ingress, attempt.trunk_id)
+        if ctx.marketing and ctx.enterprise is not None and action is not _BLOCK:
             day = self.ledger.local_time(ctx, self.policy).toordinal()
             self.ledger.record(ctx.enterprise.enterprise_id, ctx.callee.key, day)
-        self.counts[verdict.action] += 1
+        self.counts[action] += 1
         self._since_evict += 1
         if self._since_evict >= EVICT_EVERY:
             self._since_evict = 0
@@ -134,35 +135,69 @@ class Screener:
     def context(self, attempt: CallAttempt, t: float) -> CallContext:
         """Classify the numbers and look up the registry facts the checks need (``t``: epoch)."""
         registry = self.registry
-        caller = self.plan.classify(attempt.caller)
-        callee = self.plan.classify(attempt.callee)
-        trunk = registry.trunks.get(attempt.trunk_id) if attempt.trunk_id else None
-        block = registry.block_of(caller.key) if caller.standard else None
+        classify = self.plan.classify
+        caller = classify(attempt.caller)
+        callee = classify(attempt.callee)
+        trunk_id = attempt.trunk_id
+        trunk = registry.trunks.get(trunk_id) if trunk_id else None
+        block = None
+        if caller.validity is _VALID:
+            held = registry.blocks.holding(caller.key)  # registry.block_of, one call fewer
+            if held:
+                block = held[0]
         enterprise = None
         if trunk is not None:
             enterprise = registry.enterprises.get(trunk.enterprise_id)
-        elif block is not None and block.holder_type is HolderType.ENTERPRISE:
+        elif block is not None and block.holder_type is _ENTERPRISE_HOLDER:
             enterprise = registry.enterprises.get(block.holder_id)
         marketing = (trunk is not None and trunk.marketing) or (
-            block is not None and block.purpose is Purpose.MARKETING
+            block is not None and block.purpose is _MARKETING
         )
         return CallContext(attempt, t, caller, callee, trunk, enterprise, block, marketing)
 
     def _decide(self, ctx: CallContext) -> Verdict:
-        call_id = ctx.attempt.call_id
-        exempt = emergency_exemption(ctx, self.policy)
-        if exempt is not None:
-            return Verdict(call_id, Action.ALLOW, (Reason.EMERGENCY_EXEMPT,), "", (exempt.detail,))
+        """Run the checks in their fixed order and combine what they find.
+
+        Hot path: each check is called only when a cheap test shows it could find something
+        (the check itself re-tests the same condition first), so an ordinary call costs a few
+        comparisons, the behaviour check, and one shared ALLOWED verdict.
+        """
+        attempt = ctx.attempt
+        call_id = attempt.call_id
+        caller, callee = ctx.caller, ctx.callee
+        if callee.emergency or caller.emergency:
+            exempt = emergency_exemption(ctx, self.policy)
+            if exempt is not None:
+                return Verdict(call_id, _ALLOW, (Reason.EMERGENCY_EXEMPT,), "", (exempt.detail,))
+        registry, policy = self.registry, self.policy
+        args = (ctx, registry, self.live, policy)
         findings: list[Finding] = []
-        args = (ctx, self.registry, self.live, self.policy)
-        for check in PRE_AUTH:
-            findings.extend(check(*args))
-        findings.extend(authentication_findings(self._authenticate(ctx.attempt), ctx, self.policy))
-        for check in POST_AUTH:
-            findings.extend(check(*args))
-        findings.extend(marketing_checks(ctx, self.registry, self.ledger, self.policy))
-        for check in LATE:
-            findings.extend(check(*args))
+        if caller.validity is not _VALID:
+            findings.extend(non_standard_caller(*args))
+        ingress = attempt.ingress
+        if ingress is _INTERNATIONAL:
+            findings.extend(spoofed_international(*args))
+        elif ingress is _ENTERPRISE:
+            findings.extend(unauthorized_cli(*args))
+        if self.authenticator is not None or (
+            # without a verifier only a missing header on a required interface is a finding
+            not attempt.identity and ingress in policy.identity_required_on
+        ):
+            outcome = self._authenticate(attempt)
+            findings.extend(authentication_findings(outcome, ctx, policy))
+        enterprise = ctx.enterprise
+        sanctioned_ids = registry.sanctioned_ids
+        if caller.key in sanctioned_ids or (
+            enterprise is not None and enterprise.enterprise_id in sanctioned_ids
+        ):
+            findings.extend(sanctioned(*args))
+        if ctx.marketing and enterprise is not None:
+            findings.extend(marketing_checks(ctx, registry, self.ledger, policy))
+        findings.extend(behaviour(*args))
+        if caller.key in registry.reputation:
+            findings.extend(reputation(*args))
+        if not findings:
+            return Verdict(call_id, _ALLOW, _ALLOWED)
         return verdict_from_findings(call_id, findings)
 
     def _authenticate(self, attempt: CallAttempt) -> AuthOutcome:

@@ -111,7 +111,9 @@ def _run(
     pending: list[tuple[float, int]] = []  # (end epoch, row)
     by_action, by_reason = result.by_action, result.by_reason
     screen, observe_keys, writerow = screener.screen_at, screener.observe_keys, writer.writerow
-    for i in range(total):
+    # CallAttempt values are built by map (from C, one per row as the loop asks for it)
+    attempts = map(CallAttempt, call_ids, callers, callees, starts, ingress, trunk, identity)
+    for i, attempt in enumerate(attempts):
         t = epochs[i]
         while pending and pending[0][0] <= t:
             j = heapq.heappop(pending)[1]
@@ -132,17 +134,13 @@ def _run(
             report_i += 1
             result.reports += 1
             next_report = report_rows[report_i][0] if report_i < len(report_rows) else math.inf
-        caller, callee = callers[i], callees[i]
-        attempt = CallAttempt(
-            call_ids[i], caller, callee, starts[i], ingress[i], trunk[i], identity[i]
-        )
         verdict = screen(attempt, t)
         reasons = verdict.reasons
         writerow((verdict.call_id, verdict.action, ";".join(reasons), verdict.label))
         by_action[verdict.action] += 1
         for reason in reasons:
             by_reason[reason] += 1
-        keys[i] = (classify(caller).key, classify(callee).key)
+        keys[i] = (classify(callers[i]).key, classify(callees[i]).key)
         heapq.heappush(pending, (t + (ring[i] + talk[i]) / 1000.0, i))
         if progress is not None and i % 10_000 == 0:
             progress(i, total)

@@ -177,20 +177,19 @@ class BombingDetector:
 
     def caller_flag(self, caller: str, callee: str, t: float) -> Flag | None:
         """CALL_BOMBING when ``caller`` is a bomber, or ``callee`` is protected from it."""
-        if caller in self._bombers:
-            flag = self._bombers.active(caller, t)
-            if flag is not None:
-                return flag
-        if callee not in self._attacks:
-            return None
-        flag = self._attacks.active(callee, t)
+        # Runs on every attempt: Holds.active written out (a hold is active until its time).
+        held = self._bombers.get(caller)
+        if held is not None and held[0] >= t:
+            return held[1]
+        held = self._attacks.get(callee)
         if (
-            flag is None
+            held is None
+            or held[0] < t
             or self.relationships.knows(callee, caller)
             or self.conversations.established(caller, t)
         ):
             return None
-        return flag
+        return held[1]
 
     def under_attack(self, callee: str, t: float) -> bool:
         """Whether ``callee`` is protected at ``t``."""

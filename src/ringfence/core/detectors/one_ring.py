@@ -57,7 +57,8 @@ class _Evidence:
 
 
 def _count(counts: TwoBucketCounts, t: float, width: float, fanout: bool, new_number: bool) -> None:
-    i = counts.offset(t, width)
+    # most events fall in the current bucket: offset() only when they do not (saves a call)
+    i = 0 if int(t // width) == counts.epoch else counts.offset(t, width)
     if i >= 0:
         counts[i + _TOTAL] += 1
         if fanout:
@@ -69,14 +70,10 @@ def _count(counts: TwoBucketCounts, t: float, width: float, fanout: bool, new_nu
 def range_prefix(number: str, drop_digits: int) -> str:
     """The range of a number key: the key without its last ``drop_digits`` characters.
 
-    A key too short to hold a range (some invalid numbers) is its own range.
+    A key too short to hold a range (some invalid numbers) is its own range. (The per-call
+    paths of :class:`OneRingDetector` write this expression out.)
     """
     return number[:-drop_digits] if len(number) > drop_digits + 3 else number
-
-
-def _origin_key(prefix: str, ingress: Ingress, trunk_id: str) -> str:
-    # concatenation, not an f-string: formatting an enum member goes through Python code
-    return prefix + "|" + ingress + "|" + trunk_id
 
 
 class OneRingDetector:
@@ -121,15 +118,18 @@ class OneRingDetector:
             number.add(start, p, fanout, False)
             if fanout:
                 self._judge_number(caller, number, start)
-        if not fanout and not self._origins:
+        origins = self._origins
+        if not fanout and not origins:
             return
-        prefix = range_prefix(caller, p.range_drop_digits)
-        key = _origin_key(prefix, ingress, trunk_id)
-        origin = self._origins.get(key)
+        drop = p.range_drop_digits
+        prefix = caller[:-drop] if len(caller) > drop + 3 else caller  # range_prefix
+        # origin key: concatenation, not an f-string (formatting an enum member runs Python)
+        key = prefix + "|" + ingress + "|" + trunk_id
+        origin = origins.get(key)
         if origin is None:
             if not fanout:
                 return
-            origin = self._origins[key] = _Evidence(3, start, p)
+            origin = origins[key] = _Evidence(3, start, p)
         origin.add(start, p, fanout, new_number)
         if fanout:
             self._judge_origin(key, prefix, origin, start, ingress, trunk_id)
@@ -200,25 +200,32 @@ class OneRingDetector:
             Flag(Reason.ONE_RING, f"calling back a one-ring range: {evidence}"),
         )
 
+    # The two queries run on every attempt: Holds.active and range_prefix are written out
+    # (a hold is active while its time is not before ``t``) to save their calls.
     def caller_flag(self, caller: str, t: float, ingress: Ingress, trunk_id: str) -> Flag | None:
         """The ONE_RING flag of ``caller`` at ``t`` (its own or its origin's), or None."""
-        if caller in self._number_flags:
-            held = self._number_flags.active(caller, t)
-            if held is not None:
-                return held[0]
-        if not self._origin_flags:
+        held = self._number_flags.get(caller)
+        if held is not None and held[0] >= t:
+            return held[1][0]
+        origin_flags = self._origin_flags
+        if not origin_flags:
             return None
-        prefix = range_prefix(caller, self.params.range_drop_digits)
-        return self._origin_flags.active(_origin_key(prefix, ingress, trunk_id), t)
+        drop = self.params.range_drop_digits
+        prefix = caller[:-drop] if len(caller) > drop + 3 else caller
+        entry = origin_flags.get(prefix + "|" + ingress + "|" + trunk_id)
+        return entry[1] if entry is not None and entry[0] >= t else None
 
     def callback_warning(self, callee: str, t: float) -> Flag | None:
         """A ONE_RING warning when ``callee`` is a flagged number or in a flagged range."""
-        held = self._number_flags.active(callee, t)
-        if held is not None:
-            return held[1]
-        if not self._range_warnings:
+        held = self._number_flags.get(callee)
+        if held is not None and held[0] >= t:
+            return held[1][1]
+        warnings = self._range_warnings
+        if not warnings:
             return None
-        return self._range_warnings.active(range_prefix(callee, self.params.range_drop_digits), t)
+        drop = self.params.range_drop_digits
+        entry = warnings.get(callee[:-drop] if len(callee) > drop + 3 else callee)
+        return entry[1] if entry is not None and entry[0] >= t else None
 
     def evict(self, t: float) -> int:
         """Drop evidence idle for longer than the slow window and expired flags."""

@@ -32,6 +32,7 @@ from ringfence.core.types import Disposition, Ingress
 from ringfence.core.windows import Holds, TwoBucketCounts, evict_idle
 
 _CALLS, _FANOUT, _ANSWERED, _TALK_S, _SEQUENTIAL = range(5)
+_SIZE = 5  # quantities per bucket: the previous bucket's sums start at _SIZE
 #: ``Flag.category`` of a mass-calling flag (not for registered enterprise lines).
 MASS_CALLING = "mass_calling"
 _ANSWERED_CALL = Disposition.ANSWERED
@@ -57,7 +58,7 @@ class _Dialling(TwoBucketCounts):
     __slots__ = ("last", "last_digits")
 
     def __init__(self, t: float, width: float) -> None:
-        super().__init__(5, t, width)
+        super().__init__(_SIZE, t, width)
         self.last = t
         self.last_digits = -1
 
@@ -71,6 +72,8 @@ class RobocallDetector:
         self._callers: dict[str, _Dialling] = {}
         self._flags: Holds[Flag] = Holds()
         self._mass: Holds[Flag] = Holds()
+        #: The lower of the two mass-calling thresholds: below it no caller can be flagged.
+        self._mass_min = min(params.mass_min_callees, params.mass_min_callees_subscriber)
 
     def on_end(
         self,
@@ -90,7 +93,8 @@ class RobocallDetector:
         digits = number_digits(callee)
         previous = state.last_digits
         new_callee = digits < 0 or digits != previous
-        i = state.offset(start, width)
+        # most ends fall in the current bucket: offset() only when not (saves a call)
+        i = 0 if int(start // width) == state.epoch else state.offset(start, width)
         if i >= 0:
             state[i + _CALLS] += 1
             if new_callee:
@@ -103,10 +107,17 @@ class RobocallDetector:
         state.last_digits = digits
         if start > state.last:
             state.last = start
-        if state.upper(_CALLS) >= p.min_calls or state.upper(_SEQUENTIAL) >= p.min_sequential:
+        # Cheap gates before the rules: upper bounds (TwoBucketCounts.upper written out, both
+        # buckets in full), and mass calling needs a held flag or enough callees.
+        if (
+            state[_CALLS] + state[_SIZE + _CALLS] >= p.min_calls
+            or state[_SEQUENTIAL] + state[_SIZE + _SEQUENTIAL] >= p.min_sequential
+        ):
             self._judge(caller, state, start)
         if new_callee:
-            self._judge_mass(caller, state.upper(_FANOUT), start, ingress)
+            fanout = state[_FANOUT] + state[_SIZE + _FANOUT]
+            if fanout >= self._mass_min or caller in self._mass:
+                self._judge_mass(caller, fanout, start, ingress)
 
     def _judge_mass(self, caller: str, fanout: float, t: float, ingress: Ingress) -> None:
         """Flag mass calling; a flagged number that goes on calling strangers keeps its flag,
@@ -161,14 +172,13 @@ class RobocallDetector:
 
         A mass-calling flag holds only while the caller has not answered a conversation.
         """
-        if caller in self._flags:
-            flag = self._flags.active(caller, t)
-            if flag is not None:
-                return flag
-        if caller in self._mass:
-            flag = self._mass.active(caller, t)
-            if flag is not None and not self.conversations.received(caller, t):
-                return flag
+        # Runs on every attempt: Holds.active written out (a hold is active until its time).
+        held = self._flags.get(caller)
+        if held is not None and held[0] >= t:
+            return held[1]
+        held = self._mass.get(caller)
+        if held is not None and held[0] >= t and not self.conversations.received(caller, t):
+            return held[1]
         return None
 
     def evict(self, t: float) -> int:
