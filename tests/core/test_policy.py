@@ -97,3 +97,23 @@ def test_pack_file_roundtrip(tmp_path: Path) -> None:
     text = PACKS.joinpath("us.toml").read_text("utf-8")
     path.write_text(text.replace('name = "us"', 'name = "mine"'), "utf-8")
     assert load_policy_file(path).name == "mine"
+
+
+def test_cn_pack_holds_the_detector_thresholds() -> None:
+    d = CN.detectors
+    assert (d.one_ring.min_calls, d.one_ring.range_drop_digits) == (5, 3)
+    assert (d.bombing.min_attempts, d.bombing.hold_s) == (10, 1800)
+    assert (d.robocall.mass_min_callees, d.robocall.mass_min_callees_subscriber) == (6, 12)
+    assert (d.reports.min_reporters, d.reports.fraud_block_reporters) == (3, 3)
+
+
+def test_a_detector_threshold_from_the_pack_reaches_the_detectors() -> None:
+    text = PACKS.joinpath("cn.toml").read_text("utf-8")
+    stricter = parse_policy(text.replace("min_attempts = 10 ", "min_attempts = 4 "), source="t")
+    assert stricter.detectors.bombing.min_attempts == 4
+
+
+def test_unknown_detector_key_is_a_clear_error() -> None:
+    text = PACKS.joinpath("cn.toml").read_text("utf-8").replace("max_step = 10", "max_stride = 10")
+    with pytest.raises(PolicyError, match="max_stride"):
+        parse_policy(text, source="t")

@@ -120,7 +120,8 @@ def test_answering_a_bomber_briefly_does_not_make_it_a_contact() -> None:
 
 @pytest.mark.parametrize(("min_attempts", "attacked"), [(12, True), (13, False)])
 def test_thresholds_come_from_params(min_attempts: int, attacked: bool) -> None:
-    d = detector_with_history(BombingParams(min_attempts=min_attempts, long_min_attempts=40))
+    params = BombingParams(min_attempts=min_attempts, long_min_attempts=40, repeat_min_attempts=40)
+    d = detector_with_history(params)
     t = single_bomber(d) + 1
     assert d.under_attack(VICTIM, t) == attacked
 
@@ -156,3 +157,31 @@ def test_relationships_rotate_by_generation() -> None:
     assert not rel.knows("me", "old") and rel.knows("me", "new")
     assert rel.advance(10_000.0) == 1
     assert len(rel) == 0
+
+
+def _redial(d: BombingDetector, caller: str, times: int, every_s: float) -> float:
+    t = T0
+    for i in range(times):
+        t = T0 + every_s * i
+        d.on_attempt(caller, VICTIM, t)
+        d.on_end(caller, VICTIM, t, 0, REJECTED)
+    return t
+
+
+@pytest.mark.parametrize(("times", "attacked"), [(7, False), (8, True)])
+def test_a_stranger_redialling_slowly_is_bombing(times: int, attacked: bool) -> None:
+    """One call a minute never floods, but a stranger redialling 8 times in 30 min does."""
+    d = detector_with_history()
+    t = _redial(d, BOMBER, times, 60.0)
+    assert d.under_attack(VICTIM, t + 1) == attacked
+    flag = d.caller_flag(BOMBER, "+8613800000099", t + 1)
+    assert (flag is not None) == attacked
+    if flag is not None:
+        assert f"{times} attempts by {BOMBER}" in flag.detail
+
+
+def test_a_contact_redialling_is_not_bombing() -> None:
+    d = detector_with_history()
+    t = _redial(d, FRIEND, 12, 60.0)
+    assert not d.under_attack(VICTIM, t + 1)
+    assert d.caller_flag(FRIEND, "+8613800000099", t + 1) is None

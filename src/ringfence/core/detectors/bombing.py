@@ -121,21 +121,32 @@ class BombingDetector:
         if attempts is None:
             attempts = self._callees[callee] = RecentEvents()
         attempts.add(t, caller, p.long_min_attempts)
-        if len(attempts) >= 2 * p.min_attempts and (
-            attempts.reached(p.min_attempts, t, p.window_s)
-            or attempts.reached(p.long_min_attempts, t, p.long_window_s)
+        if len(attempts) < 2 * min(p.min_attempts, p.repeat_min_attempts):
+            return  # a cheap gate: too few recent attempts for any rule
+        if attempts.reached(p.min_attempts, t, p.window_s) or attempts.reached(
+            p.long_min_attempts, t, p.long_window_s
         ):
-            self._flood(caller, callee, attempts, t)
+            self._flood(caller, callee, attempts, t, "")
+            return
+        # One stranger redialling the same callee over and over, slower than a flood.
+        own = attempts.within(t, p.long_window_s, caller)
+        if own >= p.repeat_min_attempts and not self.relationships.knows(callee, caller):
+            self._flood(caller, callee, attempts, t, f"{own} attempts by {caller}")
 
-    def _flood(self, caller: str, callee: str, attempts: RecentEvents, t: float) -> None:
-        """A flood threshold is met at ``t``: protect the callee and flag a repeat caller."""
+    def _flood(
+        self, caller: str, callee: str, attempts: RecentEvents, t: float, repeated: str
+    ) -> None:
+        """A flood threshold is met at ``t``: protect the callee and flag a repeat caller.
+
+        ``repeated`` describes a single caller's redialling when that is what was met.
+        """
         p = self.params
         total = attempts.within(t, p.long_window_s)
         if attempts.within(t, p.long_window_s, _TALKED) >= p.max_conversation_share * total:
             return  # a busy line taking real calls, not a victim
         fast = attempts.within(t, p.window_s)
         n, width = (fast, p.window_s) if fast >= p.min_attempts else (total, p.long_window_s)
-        flood = f"{n} attempts in {width / 60:g} min"
+        flood = f"{repeated or f'{n} attempts'} in {width / 60:g} min"
         self._attacks.put(
             callee,
             t + p.hold_s,

@@ -91,7 +91,8 @@ class BombingParams:
     """Call bombing (呼死你): a callee flooded with attempts from one or many numbers.
 
     A callee is under attack when it received ``min_attempts`` attempts within ``window_s`` or
-    ``long_min_attempts`` within ``long_window_s`` (attempts that became a conversation of at
+    ``long_min_attempts`` within ``long_window_s``, or ``repeat_min_attempts`` within
+    ``long_window_s`` from one caller it has no relationship with (attempts that became a conversation of at
     least ``conversation_ms`` are marked, and a callee whose marked share of recent attempts
     reaches ``max_conversation_share`` is a busy line, not a victim). While under attack and for
     ``hold_s`` after, callers without a prior relationship are refused. A number that made
@@ -110,6 +111,7 @@ class BombingParams:
     conversation_ms: int = 20_000
     max_conversation_share: float = _share(0.3)
     bomber_min_attempts: int = 3
+    repeat_min_attempts: int = 8
     bomber_hold_s: float = 7_200.0
     relationship_ttl_s: float = 30 * _DAY_S
     max_contacts: int = 64
@@ -153,7 +155,7 @@ class RobocallParams:
     max_step: int = 10
     min_sequential: int = 20
     min_sequential_share: float = _share(0.5)
-    mass_min_callees: int = 8
+    mass_min_callees: int = 6
     mass_min_callees_subscriber: int = 12
     hold_s: float = 3_600.0
 
