@@ -59,16 +59,54 @@ def serve(
     access_log: Annotated[
         bool, typer.Option(help="Log every request (numbers masked); off for peak throughput.")
     ] = True,
+    sip_port: Annotated[
+        int,
+        typer.Option(
+            min=0, max=65535, help="SIP screening port (UDP and TCP, on --host); 0 disables SIP."
+        ),
+    ] = 5060,
+    sip_rules: Annotated[
+        Path | None,
+        typer.Option(
+            help="TOML file of SIP ingress/trunk rules (default: trust the "
+            "P-Ringfence-Ingress and X-Trunk headers)."
+        ),
+    ] = None,
+    shaken_pki: Annotated[
+        Path | None,
+        typer.Option(
+            help="STIR/SHAKEN PKI directory (shaken pki init): verify Identity "
+            "headers against it and sign our customers' calls with its SP key."
+        ),
+    ] = None,
+    appeal_url: Annotated[
+        str, typer.Option(help="Where blocked callers appeal (Call-Info of 608 responses).")
+    ] = "https://appeal.ringfence.example/v1/appeal",
+    contact_host: Annotated[
+        str, typer.Option(help="Host of the 302 Contact (default: the Request-URI's host).")
+    ] = "",
 ) -> None:
-    """The HTTP API with the screener fed by the registry's change feed (SQLite by default)."""
+    """The HTTP API and the SIP screening server, sharing one screener fed by the registry's
+    change feed (SQLite by default)."""
     from ringfence.api import Settings
     from ringfence.server.run import serve as run
+    from ringfence.sip.auth import SipShaken
+    from ringfence.sip.rules import IngressRules, load_rules
+    from ringfence.sip.server import SipSettings
 
+    sip = SipSettings(
+        rules=load_rules(sip_rules) if sip_rules else IngressRules(),
+        shaken=SipShaken.from_pki_dir(shaken_pki) if shaken_pki else SipShaken(),
+        appeal_url=appeal_url,
+        contact_host=contact_host,
+    )
     run(
         Settings(db_url=db, redis_url=redis, redis_key=redis_key, policy=policy),
         host=host,
         port=port,
         access_log=access_log,
+        sip_port=sip_port,
+        sip=sip,
     )
 
 

@@ -1,29 +1,56 @@
-"""Running ``ringfence serve``: the app on uvicorn (one process, one worker).
+"""Running ``ringfence serve``: the app on uvicorn and the SIP server, on one asyncio loop.
 
-Several processes may share one database (SQLite file or PostgreSQL) and, with ``--redis``,
-the detectors' windows; put a load balancer in front of them.
+Both adapters share one :class:`~ringfence.server.screening.ScreeningService` (one screener,
+fed by the registry's change feed), so a write acknowledged by the API governs the very next
+INVITE too. Several processes may share one database (SQLite file or PostgreSQL) and, with
+``--redis``, the detectors' windows; put a load balancer in front of the HTTP port (the SIP
+port is shared by the kernel: see :mod:`ringfence.sip.transport`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import uvicorn
 
 from ringfence.api import Settings, create_app
 from ringfence.server.privacy import MaskNumbers
+from ringfence.sip.server import SipServer, SipSettings
+from ringfence.sip.transport import start as start_sip
 
 LOGGERS = ("uvicorn.access", "uvicorn.error", "ringfence")
+log = logging.getLogger("uvicorn.error")  # where uvicorn announces its own listener
 
 
 def serve(
-    settings: Settings, *, host: str = "127.0.0.1", port: int = 8080, access_log: bool = True
+    settings: Settings,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    access_log: bool = True,
+    sip_port: int = 5060,
+    sip: SipSettings | None = None,
 ) -> None:
-    """Serve the API until interrupted; numbers in every log line are masked."""
+    """Serve the API (and SIP on UDP+TCP ``sip_port`` unless 0) until interrupted; numbers in
+    every log line are masked."""
     app = create_app(settings)
     config = uvicorn.Config(app, host=host, port=port, log_level="info", access_log=access_log)
     server = uvicorn.Server(config)
     mask = MaskNumbers()
     for name in LOGGERS:
         logging.getLogger(name).addFilter(mask)
-    server.run()
+
+    async def main() -> None:
+        listener = None
+        if sip_port:
+            service = app.state.context.service
+            listener = await start_sip(SipServer(service, sip), host, sip_port)
+            log.info("SIP screening on udp+tcp %s:%d", host, listener.port)
+        try:
+            await server.serve()
+        finally:
+            if listener is not None:
+                listener.close()
+
+    asyncio.run(main())
