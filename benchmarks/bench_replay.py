@@ -12,6 +12,7 @@ from pathlib import Path
 from ringfence.bundle import Bundle
 from ringfence.core.policy import load_policy
 from ringfence.replay import replay_bundle
+from ringfence.shaken.screening import ShakenAuthenticator
 from ringfence.sim import SimConfig, simulate, write
 
 
@@ -25,7 +26,8 @@ def main(quick: bool = False) -> dict[str, float]:
         calls = Bundle(bundle_dir).read("cdrs").table.num_rows
         bare = time.perf_counter() - started
 
-        result = replay_bundle(bundle_dir, out_dir, load_policy("cn"))
+        authenticator = ShakenAuthenticator.from_bundle(bundle_dir)
+        result = replay_bundle(bundle_dir, out_dir, load_policy("cn"), authenticator=authenticator)
     read_rate = calls / bare
     print(f"bundle: {calls:,} calls ({subscribers:,} subscribers, one day)")
     print(f"bare read of cdrs:         {read_rate:12,.0f} calls/s  ({bare:.2f} s)")

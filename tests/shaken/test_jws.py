@@ -6,6 +6,7 @@ import contextlib
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,6 +16,8 @@ from ringfence.shaken.jws import (
     MAX_TOKEN_CHARS,
     b64url_decode,
     b64url_encode,
+    der_to_raw,
+    raw_to_der,
     sign_es256,
     split_compact,
     verify_es256,
@@ -83,3 +86,27 @@ def test_es256_signature_of_zeros_is_invalid_not_a_crash() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     with pytest.raises(SignatureInvalid):
         verify_es256(key.public_key(), b"input", b64url_encode(b"\x00" * 64))
+
+
+_COORDINATE = st.one_of(
+    st.integers(min_value=1, max_value=2**256 - 1),
+    st.integers(min_value=1, max_value=2**64),  # leading zero bytes
+    st.sampled_from([2**255, 2**255 - 1, 2**248, 2**248 - 1, 0x80, 0x7F]),  # sign-bit edges
+)
+
+
+@given(_COORDINATE, _COORDINATE)
+def test_raw_to_der_matches_cryptography_and_round_trips(r: int, s: int) -> None:
+    raw = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    der = raw_to_der(raw)
+    assert der == encode_dss_signature(r, s)
+    assert der_to_raw(der) == raw
+
+
+def test_deterministic_es256_signatures_repeat_and_verify() -> None:
+    key = ec.derive_private_key(12345, ec.SECP256R1())
+    first = sign_es256(key, b"input", deterministic=True)
+    assert first == sign_es256(key, b"input", deterministic=True)
+    assert first != sign_es256(key, b"other", deterministic=True)
+    assert sign_es256(key, b"input") != sign_es256(key, b"input")  # random nonces
+    verify_es256(key.public_key(), b"input", first)

@@ -212,3 +212,55 @@ def test_fuzzed_json_shapes_raise_only_shaken_errors(header: Any, claims: Any) -
 def test_fuzzed_tokens_raise_only_shaken_errors(text: str) -> None:
     with contextlib.suppress(ShakenError):
         decode_passport(text)
+
+
+def compact_token(claims: dict[str, Any]) -> str:
+    """A token whose payload is the deterministic JSON a signer writes (RFC 8225 §9)."""
+    return ".".join(
+        [
+            b64url_encode(encode_json(SHAKEN_HEADER)),
+            b64url_encode(encode_json(claims)),
+            b64url_encode(b"\x01" * 64),
+        ]
+    )
+
+
+_TN = st.one_of(st.from_regex(r"[0-9]{1,15}", fullmatch=True), st.text(min_size=1, max_size=20))
+
+
+@given(
+    attest=st.sampled_from(["A", "B", "C"]),
+    orig=_TN,
+    dest=st.lists(_TN, min_size=1, max_size=2),
+    iat=st.integers(min_value=-(2**40), max_value=2**62),
+    origid=st.text(min_size=1, max_size=40),
+)
+def test_signer_layout_and_general_json_decode_alike(
+    attest: str, orig: str, dest: list[str], iat: int, origid: str
+) -> None:
+    """Payloads in the signer's exact layout take a fast path; it must agree with the JSON
+    path on every value, and anything off the layout (escapes, non-digit numbers, two dests,
+    negative iat) must still decode through JSON."""
+    claims = {"attest": attest, "dest": {"tn": dest}, "iat": iat, "orig": {"tn": orig}}
+    claims["origid"] = origid
+    for text in (compact_token(claims), token(SHAKEN_HEADER, claims)):
+        passport = decode_passport(text)
+        assert passport.claims == claims
+        fields = (passport.orig, passport.dest, passport.iat, passport.attest, passport.origid)
+        assert fields == (orig, tuple(dest), iat, attest, origid)
+        assert type(passport.iat) is int
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"attest":"A","dest":{"tn":["1555"]},"iat":01,"orig":{"tn":"1555"},"origid":"x"}',
+        b'{"attest":"A","dest":{"tn":["1555"]},"iat":1,"orig":{"tn":"1555"},"origid":"x"}x',
+        b'{"attest":"D","dest":{"tn":["1555"]},"iat":1,"orig":{"tn":"1555"},"origid":"x"}',
+        b'{"attest":"A","dest":{"tn":["1555"]},"iat":1,"orig":{"tn":"1555"},"origid":""}',
+    ],
+)
+def test_near_signer_layouts_are_still_judged(payload: bytes) -> None:
+    text = ".".join([b64url_encode(encode_json(SHAKEN_HEADER)), b64url_encode(payload), "AQ"])
+    with pytest.raises((MalformedToken, ClaimType)):
+        decode_passport(text)

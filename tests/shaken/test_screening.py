@@ -94,3 +94,15 @@ def test_from_certificates_mapping(pki: ShakenPki, signer: Signer, now: int) -> 
         auth.verify(attempt(identity, dt.datetime.fromtimestamp(now, dt.UTC))).status
         is AuthStatus.PASSED
     )
+
+
+def test_from_bundle_uses_the_bundles_pki_dir(tmp_path: Path, pki: ShakenPki) -> None:
+    assert ShakenAuthenticator.from_bundle(tmp_path) is None  # a bundle without a PKI
+    pki.write(tmp_path / "pki")
+    auth = ShakenAuthenticator.from_bundle(tmp_path)
+    assert auth is not None
+    # The attempt's own time is the clock: a call from the past verifies against then.
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(hours=12)
+    signer = Signer(pki.sp_key, pki.x5u)
+    identity = signer.identity(signer.sign(ORIG, DEST, "A", iat=int(when.timestamp())))
+    assert auth.verify(attempt(identity, when)).status is AuthStatus.PASSED

@@ -22,6 +22,7 @@ from ringfence.shaken.signer import (
     attestation,
     new_origid,
 )
+from ringfence.shaken.verifier import Verifier
 
 
 @pytest.mark.parametrize(
@@ -73,6 +74,21 @@ def test_origid_is_a_fresh_uuid4_per_call(signer: Signer) -> None:
     assert re.fullmatch(
         r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", new_origid()
     )
+
+
+def test_origids_of_a_batch_are_distinct_uuid4s() -> None:
+    ids = [new_origid() for _ in range(1000)]  # several refills of the batch
+    assert len(set(ids)) == 1000
+    assert all(str(uuid.UUID(i)) == i and uuid.UUID(i).version == 4 for i in ids)
+
+
+def test_deterministic_signer_repeats_tokens_that_verify(
+    pki: ShakenPki, verifier: Verifier, now: int
+) -> None:
+    signer = Signer(pki.sp_key, pki.x5u, deterministic=True)
+    tokens = {signer.sign("1555", "1556", "A", origid="o-1", iat=now) for _ in range(3)}
+    assert len(tokens) == 1
+    verifier.verify(signer.identity(tokens.pop()), orig="1555", dest="1556", now=now)
 
 
 def test_given_origid_and_iat_are_kept(signer: Signer) -> None:

@@ -84,6 +84,29 @@ def test_orig_dest_compared_in_canonical_form(
     assert outcome.error == (None if error is None else error.code)
 
 
+@pytest.mark.parametrize(
+    ("signed", "error"),
+    [
+        ("1555123#", None),  # '#' and '*' are telephone-number characters (RFC 8225)
+        ("1" * 16, errors.OrigMismatch),  # longer than E.164: matches nothing, even itself
+    ],
+)
+def test_identical_orig_must_still_be_a_telephone_number(
+    pki: ShakenPki,
+    verifier: Verifier,
+    now: int,
+    signed: str,
+    error: type[errors.ShakenError] | None,
+) -> None:
+    claims = {"attest": "A", "dest": {"tn": [DEST]}, "iat": now, "orig": {"tn": signed}}
+    identity = raw_identity(
+        pki, encode_header(pki.x5u, "shaken"), encode_json({**claims, "origid": "o"}),
+        pki.x5u, "shaken",
+    )  # fmt: skip
+    outcome = verifier.check(identity, orig=signed, dest=DEST, now=now)
+    assert outcome.error == (None if error is None else error.code)
+
+
 def test_national_numbers_with_country_code(
     pki: ShakenPki, make_verifier: Callable[..., Verifier], now: int
 ) -> None:

@@ -47,11 +47,15 @@ def test_same_seed_same_tables_and_other_seed_other_calls(city: SimResult) -> No
 
 
 def test_same_seed_gives_byte_identical_bundle(tmp_path: Path) -> None:
+    """Signed Identity headers and the test PKI included: keys, serials and ECDSA nonces all
+    derive from the seed."""
     config = SimConfig(subscribers=600, days=1, seed=3)
     write(simulate(config), tmp_path / "a")
     write(simulate(config), tmp_path / "b")
-    files = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert files == sorted(f"{name}.csv" for name in TABLES)
+    files = sorted(str(p.relative_to(tmp_path / "a")) for p in (tmp_path / "a").rglob("*.*"))
+    tables = [f"{name}.csv" for name in TABLES]
+    assert [f for f in files if not f.startswith("pki/")] == sorted(tables)
+    assert "pki/sp.pem" in files and "pki/sti-ca.pem" in files
     for name in files:
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
@@ -59,7 +63,7 @@ def test_same_seed_gives_byte_identical_bundle(tmp_path: Path) -> None:
 def test_every_table_has_exactly_the_design_columns(city: SimResult) -> None:
     assert list(city.tables) == list(TABLES)
     for name, rows in city.tables.items():
-        expected = [c.name for c in TABLES[name].columns if not c.header_optional]
+        expected = [c.name for c in TABLES[name].columns]
         assert rows, f"{name} is empty"
         assert all(list(row) == expected for row in rows), name
 

@@ -89,7 +89,7 @@ DETECTORS: tuple[Detector, ...] = (
         ),
     ),
     Detector(
-        "sanctioned",
+        "sanction_in_force",
         Reason.SANCTIONED,
         "marketing_unconsented",
         0.9,

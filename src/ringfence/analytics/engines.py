@@ -11,11 +11,14 @@ shared by every Spark connection (:func:`spark_session`).
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
+from collections.abc import Callable
 from typing import Any, Literal, cast, get_args
 
 import ibis
+import ibis.expr.types as ir
 from ibis.backends import BaseBackend
 
 from ringfence.core.errors import PolicyError
@@ -77,8 +80,24 @@ def spark_session() -> Any:
     return _session
 
 
+def stager(con: BaseBackend) -> Callable[[ir.Table], ir.Table]:
+    """How ``con`` keeps an intermediate table that several parts of the pipeline read.
+
+    DuckDB would otherwise recompute it for every reader (it does not share common
+    subexpressions across a large query), so it is written to a temporary table; Spark plans
+    the whole query at once and gets it unchanged.
+    """
+    if con.name != "duckdb":
+        return lambda table: table
+    names = itertools.count(1)
+    return lambda table: con.create_table(f"rf_stage_{next(names)}", table, temp=True)
+
+
 def connect(engine: str = "duckdb") -> BaseBackend:
     """A fresh Ibis connection on ``engine`` (DuckDB: a private in-memory database)."""
     if check_engine(engine) == "spark":
         return ibis.pyspark.connect(spark_session())
-    return ibis.duckdb.connect()
+    con = ibis.duckdb.connect()
+    # DuckDB draws a progress bar on the terminal for long queries; the CLI has its own output.
+    con.raw_sql("SET enable_progress_bar = false")
+    return con

@@ -25,11 +25,12 @@ Groups of features (all per calling number):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+from ibis.backends import BaseBackend
 
 from ringfence.core.detectors.params import BombingParams, OneRingParams, RobocallParams
 
@@ -306,14 +307,21 @@ def _attach(left: ir.Table, right: ir.Table, keys: list[str]) -> ir.Table:
     return joined.select(*left.columns, *(c for c in right.columns if c not in keys))
 
 
-def number_features(calls: ir.Table, registry: Mapping[str, ir.Table]) -> ir.Table:
+def number_features(
+    calls: ir.Table,
+    registry: Mapping[str, ir.Table],
+    stage: Callable[[ir.Table], ir.Table] | None = None,
+) -> ir.Table:
     """One row per calling number with every feature named in the module docstring.
 
     Counts the join found nothing for are 0, text facts ``""``; ``enterprise_id`` is the
     enterprise whose trunk carried the number's calls, else the holder of its block.
+    ``stage`` keeps the calls and the caller-callee pairs, which many parts read
+    (:func:`ringfence.analytics.engines.stager`).
     """
-    c = _calls(calls)
-    pairs = _pairs(c)
+    keep = stage or (lambda table: table)
+    c = keep(_calls(calls))
+    pairs = keep(_pairs(c))
     base = _volume(c)
     holders = _holders(base.select("caller"), registry["number_blocks"])
     numbers = base
@@ -346,10 +354,10 @@ def number_features(calls: ir.Table, registry: Mapping[str, ir.Table]) -> ir.Tab
     )
 
 
-def collect(features: ir.Table) -> pd.DataFrame:
-    """Execute ``features`` on its engine and return it as a DataFrame sorted by number,
-    floats rounded so that every engine yields identical values."""
-    frame = features.to_pyarrow().to_pandas()
+def collect(con: BaseBackend, features: ir.Table) -> pd.DataFrame:
+    """Execute ``features`` on the engine ``con`` and return it as a DataFrame sorted by
+    number, floats rounded so that every engine yields identical values."""
+    frame = con.to_pyarrow(features).to_pandas()
     for name in FLOAT_FEATURES:
         frame[name] = frame[name].round(_ROUND_DIGITS)
     return frame.sort_values("number", ignore_index=True)

@@ -12,10 +12,10 @@ its start in the caller's local time as the file gave it (``+08:00``), for night
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
+import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 from ibis.backends import BaseBackend
@@ -27,8 +27,6 @@ from ringfence.bundle.schema import offset_column
 REGISTRY_TABLES: tuple[str, ...] = tuple(
     name for name, schema in TABLES.items() if not schema.truth and name != "cdrs"
 )
-
-_names = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -43,8 +41,13 @@ class TableCount:
 
 @dataclass(frozen=True)
 class Ingested:
-    """A bundle in an engine: ``calls`` (see :func:`prepare_calls`) and the registry tables."""
+    """A bundle in an engine: ``calls`` (see :func:`prepare_calls`) and the registry tables.
 
+    Run expressions over them with ``con`` (``con.to_pyarrow(expr)``), not ``expr.execute()``:
+    the tables are in-memory tables that any backend could run.
+    """
+
+    con: BaseBackend
     calls: ir.Table
     registry: dict[str, ir.Table]
     rejects: list[Reject]
@@ -87,10 +90,11 @@ def _registry_view(name: str, table: ir.Table) -> ir.Table:
     return table.select(*keep, **{new: epoch_seconds(table[old]) for old, new in times.items()})
 
 
-def register(con: BaseBackend, name: str, table: pa.Table) -> ir.Table:
-    """``table`` as a table of the engine ``con``, under a name unique in this process
-    (Spark sessions are shared, so names must not collide between bundles)."""
-    return con.create_table(f"rf_{name}_{next(_names)}", table, overwrite=True)
+def register(table: pa.Table) -> ir.Table:
+    """``table`` as an in-memory Ibis table. It is handed to the engine when an expression
+    using it runs there (zero-copy Arrow for DuckDB, a temporary view for Spark), so nothing
+    is written to disk and bundles analysed in one Spark session never share a name."""
+    return ibis.memtable(table)
 
 
 def ingest(bundle: Bundle | str | Path, con: BaseBackend) -> Ingested:
@@ -105,7 +109,7 @@ def ingest(bundle: Bundle | str | Path, con: BaseBackend) -> Ingested:
     for name in ("cdrs", *REGISTRY_TABLES):
         read = source.read(name)
         counts.append(TableCount(name, read.read, read.table.num_rows, len(read.rejects)))
-        loaded[name] = register(con, name, read.table)
+        loaded[name] = register(read.table)
     rejects = [r for name in ("cdrs", *REGISTRY_TABLES) for r in source.read(name).rejects]
     registry = {name: _registry_view(name, loaded[name]) for name in REGISTRY_TABLES}
-    return Ingested(prepare_calls(loaded["cdrs"]), registry, rejects, counts)
+    return Ingested(con, prepare_calls(loaded["cdrs"]), registry, rejects, counts)

@@ -5,7 +5,7 @@
     p = model.predict(signals)               # calibrated P(nuisance) in [0, 1]
 
 The classifier is scikit-learn's ``HistGradientBoostingClassifier`` inside
-``CalibratedClassifierCV`` (sigmoid, 3 folds): boosted trees rank well but their raw
+``CalibratedClassifierCV`` (isotonic, 3 folds): boosted trees rank well but their raw
 outputs are not probabilities, and the score is read as one (0.5 is the decision line).
 Fitting and predicting use one thread: on a shared machine OpenMP's thread pools fight over
 the cores and run several times slower than one thread does.
@@ -71,7 +71,8 @@ class NumberModel:
             return np.zeros(0)
         with threadpool_limits(1):
             proba: np.ndarray = self.estimator.predict_proba(matrix)[:, 1]
-        return np.clip(proba, 0.0, 1.0)
+        clipped: np.ndarray = np.clip(proba, 0.0, 1.0)
+        return clipped
 
     def save(self, path: str | Path) -> None:
         """Write the model to ``path`` (joblib pickle with its format and library version)."""
@@ -120,19 +121,19 @@ def train(table: pd.DataFrame, labels: pd.Series) -> NumberModel:
             f"cannot train on {positives} nuisance and {len(y) - positives} legitimate "
             f"numbers: each class needs at least {MIN_PER_CLASS}"
         )
-    # Shallow, regularised trees with large leaves: nuisance numbers are few, and a leaf of a
-    # handful of them would single out legitimate numbers that merely look alike.
+    # Shallow, regularised trees: nuisance numbers are few (a few hundred in a city), and
+    # deep trees learn the training city's accidents rather than the campaigns' behaviour.
     booster = HistGradientBoostingClassifier(
         max_iter=100,
         learning_rate=0.1,
         max_leaf_nodes=8,
-        min_samples_leaf=40,
+        min_samples_leaf=5,
         l2_regularization=1.0,
         early_stopping=False,
         random_state=0,
     )
     calibrated = CalibratedClassifierCV(
-        booster, method="sigmoid", cv=StratifiedKFold(n_splits=_FOLDS, shuffle=False)
+        booster, method="isotonic", cv=StratifiedKFold(n_splits=_FOLDS, shuffle=False)
     )
     with threadpool_limits(1):
         calibrated.fit(table.loc[:, list(MODEL_INPUTS)].to_numpy(dtype=float), y)

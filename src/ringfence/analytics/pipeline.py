@@ -17,12 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-from ibis.backends import BaseBackend
 
 from ringfence.analytics import features as feats
 from ringfence.analytics.campaigns import campaigns, enterprise_scores
 from ringfence.analytics.detectors import detect
-from ringfence.analytics.engines import connect
+from ringfence.analytics.engines import connect, stager
 from ringfence.analytics.ingest import Ingested, TableCount, ingest, register
 from ringfence.analytics.labels import load_labels
 from ringfence.analytics.model import NumberModel, train
@@ -61,12 +60,10 @@ def score_features(features: pd.DataFrame, model: NumberModel | None) -> pd.Data
     return score(signals, detect(signals), model)
 
 
-def _hourly(con: BaseBackend, data: Ingested, scored: pd.DataFrame) -> pd.DataFrame:
+def _hourly(data: Ingested, scored: pd.DataFrame) -> pd.DataFrame:
     """Calls per local hour and category; numbers scored below the threshold count as normal."""
     flagged = scored.loc[scored["score"] >= THRESHOLD, ["number", "category"]]
     marks = register(
-        con,
-        "flagged",
         pa.Table.from_pandas(flagged, preserve_index=False).cast(
             pa.schema([("number", pa.string()), ("category", pa.string())])
         ),
@@ -76,7 +73,7 @@ def _hourly(con: BaseBackend, data: Ingested, scored: pd.DataFrame) -> pd.DataFr
     hours = joined.select(
         hour=(joined.local_s // feats.HOUR_S) % 24, category=joined.category.fill_null(NORMAL)
     )
-    out = hours.group_by(["hour", "category"]).aggregate(calls=hours.count()).to_pandas()
+    out = data.con.to_pandas(hours.group_by(["hour", "category"]).aggregate(calls=hours.count()))
     return out.sort_values(["hour", "category"], ignore_index=True)
 
 
@@ -93,20 +90,21 @@ def analyze(
         seconds[name] = now - clock
         clock = now
 
-    con = connect(engine)
-    data = ingest(bundle, con)
+    data = ingest(bundle, connect(engine))
     lap("ingest")
-    collected = feats.collect(feats.number_features(data.calls, data.registry))
+    collected = feats.collect(
+        data.con, feats.number_features(data.calls, data.registry, stager(data.con))
+    )
     lap("features")
     scored = score_features(collected, model)
     lap("scoring")
-    enterprises = data.registry["enterprises"].to_pandas()
+    enterprises = data.con.to_pandas(data.registry["enterprises"])
     result = Analysis(
         engine,
         scored,
         campaigns(scored),
         enterprise_scores(scored, enterprises),
-        _hourly(con, data, scored),
+        _hourly(data, scored),
         data.counts,
         data.rejects,
         seconds,
@@ -121,7 +119,9 @@ def training_table(
     """The model's inputs for every calling number of ``bundle`` that ``labels`` names, and
     those labels (aligned). Numbers without a label are left out."""
     data = ingest(bundle, connect(engine))
-    collected = feats.collect(feats.number_features(data.calls, data.registry))
+    collected = feats.collect(
+        data.con, feats.number_features(data.calls, data.registry, stager(data.con))
+    )
     signals = derive(collected)
     table = pd.concat([signals, detect(signals).astype(int)], axis=1)
     known = load_labels(labels, bundle)

@@ -22,7 +22,7 @@ from ringfence.core.reasons import Reason
 #: The score at and above which a number is flagged (the one ``ringfence evaluate`` uses).
 THRESHOLD = 0.5
 NORMAL, SUSPICIOUS = "normal", "suspicious"
-_PRECEDENCE = {reason: i for i, reason in enumerate(Reason)}
+_PRECEDENCE: dict[str, int] = {reason.value: i for i, reason in enumerate(Reason)}
 _SCORE_DIGITS = 4
 
 
@@ -48,9 +48,9 @@ def score(signals: pd.DataFrame, fired: pd.DataFrame, model: NumberModel | None)
     evidence = [""] * len(out)
     for i in np.flatnonzero(any_fired | (learned >= THRESHOLD)):
         hits = [d for d, hit in zip(DETECTORS, matrix[i], strict=True) if hit]
-        codes = {d.reason for d in hits} | (
-            {Reason.REPUTATION} if learned[i] >= THRESHOLD else set()
-        )
+        codes: set[Reason] = {d.reason for d in hits}
+        if learned[i] >= THRESHOLD:
+            codes.add(Reason.REPUTATION)
         reasons[i] = ";".join(sorted(codes, key=_PRECEDENCE.__getitem__))
         evidence[i] = "; ".join(explain(out.iloc[i], [d.name for d in hits]))
     out["reasons"] = reasons

@@ -39,7 +39,8 @@ PLAN_SIGNALS: tuple[str, ...] = ("standard", "domestic", "enterprise_block", "ca
 def _share(numerator: pd.Series, denominator: pd.Series) -> np.ndarray:
     num = numerator.to_numpy(dtype=float)
     den = denominator.to_numpy(dtype=float)
-    return np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+    shares: np.ndarray = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+    return shares
 
 
 def plan_facts(numbers: pd.Series, plan: NumberPlan | None = None) -> pd.DataFrame:

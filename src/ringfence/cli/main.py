@@ -16,8 +16,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ringfence.cli.render import console, out, print_evaluation, print_replay, progress_bar
+from ringfence.cli import analytics as analytics_cli
 from ringfence.cli import store as store_cli
+from ringfence.cli.render import console, out, print_evaluation, print_replay, progress_bar
 from ringfence.cli.shaken import app as shaken_app
 from ringfence.core.errors import RingfenceError
 from ringfence.core.policy import Policy, load_policy, load_policy_file
@@ -30,6 +31,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(shaken_app, name="shaken")
+app.command()(analytics_cli.analyze)
+app.add_typer(analytics_cli.model_app, name="model")
 app.command("serve")(store_cli.serve)
 app.add_typer(store_cli.registry_app, name="registry")
 app.add_typer(store_cli.tokens_app, name="tokens")
@@ -90,18 +93,29 @@ def replay(
     bundle: Annotated[Path, typer.Argument(help="Bundle directory.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Directory for verdicts.csv.")],
     policy: PolicyOption = "cn",
+    pki: Annotated[
+        Path | None,
+        typer.Option(
+            help="STIR/SHAKEN trust (a `shaken pki init` directory) to verify the identity "
+            "column with; default: BUNDLE/pki when the bundle has one.",
+        ),
+    ] = None,
 ) -> None:
     """Screen every call of BUNDLE in time order as if live; write OUT/verdicts.csv."""
     from ringfence.replay import replay_bundle
+    from ringfence.shaken.screening import ShakenAuthenticator
 
     pack = policy_from(policy)
+    authenticator = (
+        ShakenAuthenticator.from_pki_dir(pki) if pki else ShakenAuthenticator.from_bundle(bundle)
+    )
     with progress_bar("screening") as bar:
         task = bar.add_task("screening", total=None)
 
         def step(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        result = replay_bundle(bundle, out_dir, pack, progress=step)
+        result = replay_bundle(bundle, out_dir, pack, authenticator=authenticator, progress=step)
     print_replay(result)
 
 
@@ -138,5 +152,5 @@ def main() -> None:
     try:
         app()
     except RingfenceError as exc:
-        console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         sys.exit(1)

@@ -14,6 +14,7 @@ from ringfence.core.policy import load_policy
 from ringfence.demo.report import write_report
 from ringfence.evaluate import evaluate, write_evaluation
 from ringfence.replay import replay_bundle
+from ringfence.shaken.screening import ShakenAuthenticator
 from ringfence.sim import SimConfig, simulate, write
 
 
@@ -44,7 +45,13 @@ def run_demo(
         def replay_step(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        replayed = replay_bundle(bundle_dir, replay_dir, load_policy("cn"), progress=replay_step)
+        replayed = replay_bundle(
+            bundle_dir,
+            replay_dir,
+            load_policy("cn"),
+            authenticator=ShakenAuthenticator.from_bundle(bundle_dir),
+            progress=replay_step,
+        )
     console.print(f"[bold]2. replayed[/bold] through the screener → {replay_dir / 'verdicts.csv'}")
     print_replay(replayed)
 

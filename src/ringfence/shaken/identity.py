@@ -84,16 +84,17 @@ def _parse_params(text: str) -> dict[str, str]:
 
 #: (info, alg, ppt, params) by parameter string: parameters repeat per signer, so each
 #: distinct string is parsed once.
-_params_cache: dict[str, tuple[str, str, str | None, Mapping[str, str]]] = {}
-_NO_PARAMS: Final = ("", ES256, None, MappingProxyType({}))
+_ParamFields = tuple[str, str, str | None, Mapping[str, str]]
+_params_cache: dict[str, _ParamFields] = {}
+_NO_PARAMS: Final[_ParamFields] = ("", ES256, None, MappingProxyType({}))
 
 
-def _cached_params(text: str) -> tuple[str, str, str | None, Mapping[str, str]]:
+def _cached_params(text: str) -> _ParamFields:
     fields = _params_cache.get(text)
     if fields is None:
         params = _parse_params(text)
-        fields = (params.get("info", ""), params.get("alg", ES256), params.get("ppt"))
-        fields += (MappingProxyType(params),)
+        info, alg, ppt = params.get("info", ""), params.get("alg", ES256), params.get("ppt")
+        fields = (info, alg, ppt, MappingProxyType(params))
         if len(_params_cache) >= _PARAMS_CACHE_LIMIT:
             _params_cache.clear()
         _params_cache[text] = fields

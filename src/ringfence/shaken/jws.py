@@ -9,12 +9,14 @@ form that OpenSSL speaks.
 from __future__ import annotations
 
 import binascii
+from hashlib import sha256
 from typing import Final
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import (
+    Prehashed,
     decode_dss_signature,
     encode_dss_signature,
 )
@@ -25,7 +27,11 @@ ES256: Final = "ES256"
 #: Upper bounds that keep a hostile header from costing more than a normal one.
 MAX_TOKEN_CHARS: Final = 8192
 MAX_HEADER_CHARS: Final = 1024
-_ECDSA_SHA256: Final = ec.ECDSA(hashes.SHA256())
+#: ES256 over a SHA-256 digest computed with hashlib: the same signature as hashing inside
+#: ``cryptography``, without building its digest object on every call.
+_ECDSA_SHA256: Final = ec.ECDSA(Prehashed(hashes.SHA256()))
+#: RFC 6979 nonces: the same key and input always give the same signature.
+_ECDSA_SHA256_RFC6979: Final = ec.ECDSA(Prehashed(hashes.SHA256()), deterministic_signing=True)
 _P256_BYTES: Final = 32
 _ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 #: One translation does two jobs in one C pass: base64url's ``-_`` become ``+/``, and what is
@@ -126,9 +132,13 @@ def raw_to_der(raw: bytes) -> bytes:
     return r_head + raw[:_P256_BYTES] + s_head + raw[_P256_BYTES:]
 
 
-def sign_es256(key: ec.EllipticCurvePrivateKey, signing_input: bytes) -> str:
-    """The base64url ``r || s`` ES256 signature of ``signing_input``."""
-    return b64url_encode(der_to_raw(key.sign(signing_input, _ECDSA_SHA256)))
+def sign_es256(
+    key: ec.EllipticCurvePrivateKey, signing_input: bytes, deterministic: bool = False
+) -> str:
+    """The base64url ``r || s`` ES256 signature of ``signing_input``; ``deterministic`` uses
+    RFC 6979 nonces (reproducible output, e.g. for simulated traffic) instead of random ones."""
+    algorithm = _ECDSA_SHA256_RFC6979 if deterministic else _ECDSA_SHA256
+    return b64url_encode(der_to_raw(key.sign(sha256(signing_input).digest(), algorithm)))
 
 
 def verify_es256(key: ec.EllipticCurvePublicKey, signing_input: bytes, signature: str) -> None:
@@ -137,7 +147,7 @@ def verify_es256(key: ec.EllipticCurvePublicKey, signing_input: bytes, signature
     if len(raw) != 2 * _P256_BYTES:
         raise MalformedToken(f"an ES256 signature has 64 bytes, this one has {len(raw)}")
     try:
-        key.verify(raw_to_der(raw), signing_input, _ECDSA_SHA256)
+        key.verify(raw_to_der(raw), sha256(signing_input).digest(), _ECDSA_SHA256)
     except InvalidSignature:
         raise SignatureInvalid(
             "the ES256 signature does not verify with the certificate key"

@@ -243,7 +243,9 @@ def _plain_shaken(
         "orig": {"tn": orig},
         "origid": origid,
     }
-    return Passport(header, orig, (dest,), iat, attest, origid, "", claims, signing_input, signature)
+    return Passport(
+        header, orig, (dest,), iat, attest, origid, "", claims, signing_input, signature
+    )
 
 
 def decode_passport(token: str, payload_json: bytes | None = None) -> Passport:
@@ -277,11 +279,11 @@ def decode_passport(token: str, payload_json: bytes | None = None) -> Passport:
     attest = origid = div = ""
     if ppt == PPT_SHAKEN:
         # Direct type checks on the per-call path; the helpers only run to word the error.
-        attest = claims.get("attest")
+        attest = claims.get("attest", "")
         if type(attest) is not str or attest not in ATTESTATIONS:
             attest = _string(claims, "attest", "SHAKEN PASSporT")
             raise ClaimType(f"SHAKEN 'attest' must be A, B or C, got {attest!r:.20}")
-        origid = claims.get("origid")
+        origid = claims.get("origid", "")
         if type(origid) is not str or not origid:
             origid = _string(claims, "origid", "SHAKEN PASSporT")
     elif ppt == PPT_DIV:

@@ -16,11 +16,12 @@ Directory layout written by :meth:`ShakenPki.write` (``ringfence shaken pki init
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -36,11 +37,27 @@ ROOT_CERT_FILE: Final = "sti-ca.pem"
 CRL_FILE: Final = "crl.pem"
 SP_KEY_FILE: Final = "sp.key"
 MANIFEST_FILE: Final = "pki.json"
+#: Where a bundle keeps the test PKI that signed its ``identity`` column (``ringfence sim``).
+BUNDLE_PKI_DIR: Final = "pki"
+
+
+#: The order of the P-256 group: private keys are integers in [1, n - 1].
+_P256_ORDER: Final = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
 def generate_key() -> ec.EllipticCurvePrivateKey:
     """A fresh ECDSA P-256 private key."""
     return ec.generate_private_key(ec.SECP256R1())
+
+
+def _seeded_int(seed: bytes, label: str) -> int:
+    """A 256-bit integer fixed by ``seed`` and ``label`` (SHA-256: labels never collide)."""
+    return int.from_bytes(hashlib.sha256(seed + b"/" + label.encode()).digest(), "big")
+
+
+def derive_key(seed: bytes, label: str) -> ec.EllipticCurvePrivateKey:
+    """The P-256 key that ``seed`` and ``label`` always give (for reproducible test PKIs)."""
+    return ec.derive_private_key(_seeded_int(seed, label) % (_P256_ORDER - 1) + 1, ec.SECP256R1())
 
 
 def private_key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -88,9 +105,11 @@ def issue_certificate(
     ca: bool,
     spc: str | None = None,
     serial: int | None = None,
+    deterministic: bool = False,
 ) -> x509.Certificate:
     """A certificate for ``public_key``: a CA (self-signed when ``issuer`` is None) or an SP
-    end-entity with a TNAuthList naming ``spc``."""
+    end-entity with a TNAuthList naming ``spc``. ``deterministic`` signs with RFC 6979 nonces,
+    so the same inputs give the same bytes."""
     issuer_name = _name(subject) if issuer is None else issuer.subject
     builder = (
         x509.CertificateBuilder()
@@ -126,7 +145,7 @@ def issue_certificate(
             x509.UnrecognizedExtension(TNAUTHLIST_OID, encode_tnauthlist(spcs=[spc])),
             critical=False,
         )
-    return builder.sign(issuer_key, hashes.SHA256())
+    return builder.sign(issuer_key, hashes.SHA256(), ecdsa_deterministic=deterministic)
 
 
 def make_crl(
@@ -135,8 +154,10 @@ def make_crl(
     revoked_serials: Sequence[int] = (),
     *,
     now: dt.datetime,
+    deterministic: bool = False,
 ) -> x509.CertificateRevocationList:
-    """A CRL signed by ``issuer`` listing ``revoked_serials``, valid for 30 days from ``now``."""
+    """A CRL signed by ``issuer`` listing ``revoked_serials``, valid for 30 days from ``now``
+    (``deterministic``: RFC 6979 nonces, as for :func:`issue_certificate`)."""
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(issuer.subject)
@@ -147,7 +168,7 @@ def make_crl(
         builder = builder.add_revoked_certificate(
             x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now).build()
         )
-    return builder.sign(issuer_key, hashes.SHA256())
+    return builder.sign(issuer_key, hashes.SHA256(), ecdsa_deterministic=deterministic)
 
 
 def _pem(cert: x509.Certificate) -> bytes:
@@ -177,45 +198,50 @@ class ShakenPki:
         intermediate: bool = True,
         not_before: dt.datetime | None = None,
         days: int = 365,
+        seed: bytes | None = None,
     ) -> ShakenPki:
-        """Make a fresh PKI; certificates start at ``not_before`` (default: a day ago)."""
+        """Make a PKI; certificates start at ``not_before`` (default: a day ago).
+
+        With a ``seed`` the keys and serials derive from it and every signature uses RFC 6979
+        nonces, so the same arguments give byte-identical certificates, CRL and keys (what a
+        reproducible simulation needs); without one, keys and serials are random.
+        """
         start = not_before or dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
-        root_key = generate_key()
-        root = issue_certificate(
-            "ringfence STI-CA root",
-            root_key.public_key(),
-            issuer=None,
-            issuer_key=root_key,
-            not_before=start,
-            days=days * 10,
-            ca=True,
-        )
+        deterministic = seed is not None
+
+        def key(label: str) -> ec.EllipticCurvePrivateKey:
+            return generate_key() if seed is None else derive_key(seed, label)
+
+        def issue(
+            label: str, public_key: ec.EllipticCurvePublicKey, **kwargs: Any
+        ) -> x509.Certificate:
+            # RFC 5280 serials: positive, at most 20 octets; 159 bits keep the top bit clear.
+            serial = None if seed is None else _seeded_int(seed, label + " serial") >> 97
+            return issue_certificate(
+                label, public_key, not_before=start, serial=serial, deterministic=deterministic,
+                **kwargs,
+            )  # fmt: skip
+
+        root_key = key("ringfence STI-CA root")
+        root = issue(
+            "ringfence STI-CA root", root_key.public_key(),
+            issuer=None, issuer_key=root_key, days=days * 10, ca=True,
+        )  # fmt: skip
         issuer, issuer_key = root, root_key
         ica = ica_key = None
         if intermediate:
-            ica_key = generate_key()
-            ica = issue_certificate(
-                "ringfence STI-CA intermediate",
-                ica_key.public_key(),
-                issuer=root,
-                issuer_key=root_key,
-                not_before=start,
-                days=days * 5,
-                ca=True,
-            )
+            ica_key = key("ringfence STI-CA intermediate")
+            ica = issue(
+                "ringfence STI-CA intermediate", ica_key.public_key(),
+                issuer=root, issuer_key=root_key, days=days * 5, ca=True,
+            )  # fmt: skip
             issuer, issuer_key = ica, ica_key
-        sp_key = generate_key()
-        sp_cert = issue_certificate(
-            f"SHAKEN {spc}",
-            sp_key.public_key(),
-            issuer=issuer,
-            issuer_key=issuer_key,
-            not_before=start,
-            days=days,
-            ca=False,
-            spc=spc,
-        )
-        crl = make_crl(issuer, issuer_key, now=start)
+        sp_key = key(f"SHAKEN {spc}")
+        sp_cert = issue(
+            f"SHAKEN {spc}", sp_key.public_key(),
+            issuer=issuer, issuer_key=issuer_key, days=days, ca=False, spc=spc,
+        )  # fmt: skip
+        crl = make_crl(issuer, issuer_key, now=start, deterministic=deterministic)
         return cls(root, root_key, ica, ica_key, sp_cert, sp_key, crl, x5u, spc)
 
     def chain_pem(self) -> bytes:

@@ -9,6 +9,7 @@ passes when one SHAKEN PASSporT verifies; otherwise the first failure is reporte
 Build one offline from a test PKI directory (``ringfence shaken pki init DIR``)::
 
     auth = ShakenAuthenticator.from_pki_dir(Path("DIR"))
+    auth = ShakenAuthenticator.from_bundle(Path("BUNDLE"))  # BUNDLE/pki, or None
 
 or from certificate files keyed by x5u, or on top of any certificate source (e.g. an
 :class:`~ringfence.shaken.x5u.X5uCache` that fetches over https).
@@ -27,7 +28,7 @@ from ringfence.shaken.certs import TrustPolicy, load_certificates, load_crls
 from ringfence.shaken.errors import PptUnsupported, ShakenError
 from ringfence.shaken.identity import split_identity_values
 from ringfence.shaken.passport import PPT_SHAKEN
-from ringfence.shaken.pki import CRL_FILE, ROOT_CERT_FILE
+from ringfence.shaken.pki import BUNDLE_PKI_DIR, CRL_FILE, ROOT_CERT_FILE
 from ringfence.shaken.verifier import DEFAULT_MAX_AGE, Verifier
 from ringfence.shaken.x5u import CertificateSource, StaticCertificates
 
@@ -91,6 +92,18 @@ class ShakenAuthenticator:
             country_code=country_code,
             trunk_prefix=trunk_prefix,
         )
+
+    @classmethod
+    def from_bundle(
+        cls, bundle: Path, *, max_age: float = DEFAULT_MAX_AGE
+    ) -> ShakenAuthenticator | None:
+        """For ``replay``: the verifier of a bundle's ``pki`` directory (written by the
+        simulator), or None when the bundle has none. Calls are verified at their own start
+        time, so a 2019 bundle verifies against certificates valid in 2019."""
+        directory = bundle / BUNDLE_PKI_DIR
+        if not (directory / ROOT_CERT_FILE).is_file():
+            return None
+        return cls.from_pki_dir(directory, max_age=max_age)
 
     def verify(self, attempt: CallAttempt) -> AuthOutcome:
         """Verify ``attempt.identity``; empty identity → MISSING, never raises for bad input."""

@@ -13,6 +13,7 @@ customer is known but the number is not theirs, C for gateway traffic or unknown
 
 from __future__ import annotations
 
+import operator
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -31,22 +32,26 @@ from ringfence.shaken.passport import (
     encode_header,
     encode_json,
 )
-from ringfence.shaken.tn import canonical_tn
+from ringfence.shaken.tn import MAX_TN_DIGITS, canonical_tn
 from ringfence.shaken.x5u import require_https
 
 _ORIGID_BATCH = 256
-#: The first hex digit of a UUID's clock_seq_hi byte, with the RFC 4122 variant bits 10xx.
-_VARIANT_DIGIT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+#: Byte maps that stamp RFC 4122 fields: version 4 in byte 6, variant 10xx in byte 8.
+_UUID_VERSION_4 = bytes(b & 0x0F | 0x40 for b in range(256))
+_UUID_VARIANT = bytes(b & 0x3F | 0x80 for b in range(256))
+_UUID_GROUPS = operator.itemgetter(
+    slice(0, 8), slice(8, 12), slice(12, 16), slice(16, 20), slice(20, 32)
+)
 
 
 def _uuid4_batch(count: int) -> list[str]:
     """``count`` random (version 4) UUID strings from one ``os.urandom`` call."""
-    h = os.urandom(16 * count).hex()
-    return [
-        f"{h[i : i + 8]}-{h[i + 8 : i + 12]}-4{h[i + 13 : i + 16]}-"
-        f"{_VARIANT_DIGIT[h[i + 16]]}{h[i + 17 : i + 20]}-{h[i + 20 : i + 32]}"
-        for i in range(0, 32 * count, 32)
-    ]
+    pool = bytearray(os.urandom(16 * count))
+    # Extended slices pick byte 6 (and 8) of every 16-byte UUID: one C pass each.
+    pool[6::16] = pool[6::16].translate(_UUID_VERSION_4)
+    pool[8::16] = pool[8::16].translate(_UUID_VARIANT)
+    h = pool.hex()
+    return ["-".join(_UUID_GROUPS(h[i : i + 32])) for i in range(0, 32 * count, 32)]
 
 
 class _OrigidSource:
@@ -59,7 +64,8 @@ class _OrigidSource:
 
     def __init__(self) -> None:
         self._ready: list[str] = []
-        os.register_at_fork(after_in_child=self._ready.clear)
+        if hasattr(os, "register_at_fork"):  # POSIX only; elsewhere nothing forks
+            os.register_at_fork(after_in_child=self._ready.clear)
 
     def __call__(self) -> str:
         if not self._ready:
@@ -77,7 +83,10 @@ def _plain(value: str) -> bool:
 
 
 class Signer:
-    """Signs PASSporTs with one SP key; numbers are canonicalised (RFC 8224 §8.3) first."""
+    """Signs PASSporTs with one SP key; numbers are canonicalised (RFC 8224 §8.3) first.
+
+    ``deterministic`` signs with RFC 6979 nonces (reproducible tokens for simulations).
+    """
 
     def __init__(
         self,
@@ -86,6 +95,7 @@ class Signer:
         *,
         country_code: str = "",
         trunk_prefix: str = "",
+        deterministic: bool = False,
     ) -> None:
         if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
             raise ClaimType("ES256 signing needs an ECDSA P-256 private key")
@@ -94,6 +104,9 @@ class Signer:
         self.x5u = x5u
         self.country_code = country_code
         self.trunk_prefix = trunk_prefix
+        self._global_only = not country_code  # numbers without "+" are taken as global
+        #: RFC 6979 nonces: with a given origid and iat, the same call gives the same token.
+        self.deterministic = deterministic
         self._headers: dict[str | None, str] = {}
         self._identity_suffixes: dict[str | None, str] = {}
         # Constant per signer, so encoded once: the per-call path only formats the claims.
@@ -108,11 +121,19 @@ class Signer:
     def _identity_suffix(self, ppt: str | None) -> str:
         suffix = self._identity_suffixes.get(ppt)
         if suffix is None:
-            suffix = self._identity_suffixes[ppt] = render_identity("", self.x5u, alg=ES256, ppt=ppt)
+            suffix = render_identity("", self.x5u, alg=ES256, ppt=ppt)
+            self._identity_suffixes[ppt] = suffix
         return suffix
 
     def canonical(self, value: str) -> str:
         """``value`` in the canonical form this signer signs (RFC 8224 §8.3)."""
+        if (
+            self._global_only
+            and value.isdigit()
+            and value.isascii()
+            and len(value) <= MAX_TN_DIGITS
+        ):
+            return value  # already canonical (the usual case): spare the call below
         return canonical_tn(value, country_code=self.country_code, trunk_prefix=self.trunk_prefix)
 
     def sign_claims(self, claims: Mapping[str, Any], ppt: str | None) -> str:
@@ -121,7 +142,8 @@ class Signer:
 
     def _sign(self, header_segment: str, payload_json: bytes) -> str:
         signing_input = f"{header_segment}.{b64url_encode(payload_json)}"
-        return f"{signing_input}.{sign_es256(self.key, signing_input.encode())}"
+        signature = sign_es256(self.key, signing_input.encode(), self.deterministic)
+        return f"{signing_input}.{signature}"
 
     def sign(
         self,

@@ -2,7 +2,8 @@
 
     result = simulate(SimConfig(subscribers=20_000, days=1, seed=1))
     result.summary()               # calls by kind, nuisance share
-    write(result, Path("bundle"))  # a DESIGN.md bundle, truth files included
+    write(result, Path("bundle"))  # a DESIGN.md bundle, truth files included, and
+                                   # bundle/pki: the test PKI that signed cdrs.identity
 
 ``KINDS`` describes every ``truth_calls.kind``: nuisance or not, the reasons a correct
 screener gives, and whether only behaviour (an online detector) can reveal it.

@@ -31,10 +31,15 @@ class Clock:
         self.end = days * DAY
         self._naive = np.datetime64(start.replace(tzinfo=None), "s")
         self._offset = start.isoformat()[19:]
+        self._epoch = round(start.timestamp())
 
     def at(self, day: int, hour: float) -> int:
         """Seconds of ``hour`` (local, may be fractional) on simulation day ``day``."""
         return day * DAY + round(hour * HOUR)
+
+    def epoch(self, t: int) -> int:
+        """``t`` as Unix time (seconds), e.g. for a PASSporT ``iat``."""
+        return self._epoch + t
 
     def iso(self, t: int) -> str:
         """``t`` as ``2019-03-01T09:30:00+08:00``."""
@@ -166,8 +171,9 @@ class CallLog:
             column = getattr(self, name)
             setattr(self, name, [column[i] for i in order])
 
-    def tables(self, clock: Clock) -> tuple[list[Row], list[Row]]:
-        """The ``cdrs`` and ``truth_calls`` rows, call ids ``c0000001``… in the current order."""
+    def tables(self, clock: Clock, identity: list[str]) -> tuple[list[Row], list[Row]]:
+        """The ``cdrs`` and ``truth_calls`` rows, call ids ``c0000001``… in the current order;
+        ``identity`` holds each call's Identity header value ("" for none)."""
         width = max(7, len(str(len(self))))
         ids = [f"c{i:0{width}d}" for i in range(1, len(self) + 1)]
         cdrs: list[Row] = [
@@ -181,8 +187,20 @@ class CallLog:
                 "ring_ms": ring,
                 "talk_ms": talk,
                 "disposition": str(disposition),
+                "identity": signed,
             }
-            for call_id, start_time, caller, callee, ingress, trunk, ring, talk, disposition in zip(
+            for (
+                call_id,
+                start_time,
+                caller,
+                callee,
+                ingress,
+                trunk,
+                ring,
+                talk,
+                disposition,
+                signed,
+            ) in zip(
                 ids,
                 clock.iso_many(self.t),
                 self.caller,
@@ -192,6 +210,7 @@ class CallLog:
                 self.ring_ms,
                 self.talk_ms,
                 self.disposition,
+                identity,
                 strict=True,
             )
         ]

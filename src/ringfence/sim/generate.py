@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ringfence.bundle import write_bundle
+from ringfence.shaken.pki import ShakenPki
 from ringfence.sim.actors import Actor, open_pattern_actors
 from ringfence.sim.calls import Row
 from ringfence.sim.config import SimConfig
 from ringfence.sim.floods import open_floods
+from ringfence.sim.identity import PKI_DIR, bundle_pki, sign_interconnect
 from ringfence.sim.kinds import KINDS
 from ringfence.sim.legit import (
     emergency_calls,
@@ -49,10 +51,12 @@ class SimSummary:
 
 @dataclass(frozen=True)
 class SimResult:
-    """A simulated city's bundle tables (keyed by DESIGN.md table name, rows in column order)."""
+    """A simulated city's bundle tables (keyed by DESIGN.md table name, rows in column order)
+    and the test PKI whose SP certificate signed its interconnect calls."""
 
     config: SimConfig
     tables: dict[str, list[Row]]
+    pki: ShakenPki
 
     def summary(self) -> SimSummary:
         """Count the calls by ``truth_calls.kind`` (every kind of ``KINDS``, zeros included)."""
@@ -90,17 +94,22 @@ def simulate(config: SimConfig, progress: Progress | None = None) -> SimResult:
     report("filing crowd reports", 0.8)
     world.log.sort()
     file_reports(world, [n for _, n in service_lines if n not in BANK_NUMBERS])
+    report("signing interconnect calls", 0.85)
+    pki = bundle_pki(config)
+    identity = sign_interconnect(world, pki)
     report("building tables", 0.9)
-    cdrs, truth_calls = world.log.tables(world.clock)
+    cdrs, truth_calls = world.log.tables(world.clock, identity)
     tables: dict[str, list[Row]] = {"cdrs": cdrs, **world.tables}
     tables["truth_numbers"] = world.truth.rows(set(world.log.caller))
     tables["truth_calls"] = truth_calls
     report("done", 1.0)
-    return SimResult(config, {name: tables[name] for name in COLUMNS})
+    return SimResult(config, {name: tables[name] for name in COLUMNS}, pki)
 
 
 def write(result: SimResult, out: Path, fmt: str = "csv") -> None:
-    """Write ``result``'s tables as a bundle directory ``out`` (``csv`` or ``parquet``)."""
+    """Write ``result``'s tables as a bundle directory ``out`` (``csv`` or ``parquet``), and
+    its test PKI into ``out/pki`` (what replay needs to verify the ``identity`` column)."""
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"bundle format {fmt!r}: must be csv or parquet")
     write_bundle(out, result.tables, "csv" if fmt == "csv" else "parquet")
+    result.pki.write(out / PKI_DIR)

@@ -121,6 +121,11 @@ KINDS: dict[str, KindInfo] = {
         "automated dialling of consecutive numbers, hundreds an hour, short talk",
         Reason.ROBOCALL_PATTERN,
     ),
+    "auth_failed": _rule(
+        "a call over the interconnect whose Identity header fails verification (a PASSporT "
+        "signed for another number, an altered signature, or a stale one replayed)",
+        Reason.AUTH_FAILED,
+    ),
     "fraud": _pattern(
         "fraudsters calling strangers at volume; victims report them",
         Reason.REPORTED,

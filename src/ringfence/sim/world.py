@@ -19,11 +19,10 @@ from ringfence.sim.kinds import Role
 from ringfence.sim.numbers import NumberPlan
 from ringfence.sim.population import Population, build_population
 
-#: Columns the simulator fills in every bundle table, in DESIGN.md's order (it leaves out
-#: optional columns a file may omit altogether, such as ``cdrs.identity``).
+#: Columns the simulator fills in every bundle table, in DESIGN.md's order (all of them,
+#: ``cdrs.identity`` included: interconnect calls are signed).
 COLUMNS: dict[str, tuple[str, ...]] = {
-    name: tuple(c.name for c in table.columns if not c.header_optional)
-    for name, table in TABLES.items()
+    name: tuple(c.name for c in table.columns) for name, table in TABLES.items()
 }
 
 #: Share of subscribers who have refused all marketing (``enterprise_id`` ``*``).

@@ -1,0 +1,131 @@
+"""``ringfence analyze`` and ``ringfence model train``: call-record analytics on the command line.
+
+Mount in ``cli/main.py``::
+
+    from ringfence.cli.analytics import analyze, model_app
+    app.command()(analyze)
+    app.add_typer(model_app, name="model")
+
+``analyze`` scores with ``--model PATH`` when given, else with the *reference model*: trained
+on the simulator's ground truth of synthetic cities whose seeds (:data:`REFERENCE_SEEDS`) no
+test or evaluation uses, built on first use and cached under ``$RINGFENCE_CACHE_DIR``
+(default ``~/.cache/ringfence``). The analysed bundle's truth files are never read.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ringfence.cli.render import out
+
+if TYPE_CHECKING:  # Ibis, DuckDB and scikit-learn load only when a command runs
+    from ringfence.analytics.model import NumberModel
+
+REFERENCE_SEEDS = (101, 102)
+REFERENCE_SUBSCRIBERS = 10_000
+
+model_app = typer.Typer(help="The learned number scorer: train it on labelled bundles.")
+
+
+def reference_model_path() -> Path:
+    """Where the reference model is cached (depends on the scikit-learn version)."""
+    import sklearn
+
+    root = Path(os.environ.get("RINGFENCE_CACHE_DIR", Path.home() / ".cache" / "ringfence"))
+    return root / f"reference-model-sklearn{sklearn.__version__}.joblib"
+
+
+def reference_model() -> NumberModel:
+    """The reference model, trained on synthetic cities' ground truth on first use, cached."""
+    from ringfence.analytics.model import NumberModel
+    from ringfence.analytics.pipeline import train_on
+    from ringfence.bundle import Bundle
+
+    path = reference_model_path()
+    if path.exists():
+        return NumberModel.load(path)
+    from ringfence.sim import SimConfig, simulate, write
+
+    out.print(f"training the reference model on synthetic cities {REFERENCE_SEEDS} (once)…")
+    with tempfile.TemporaryDirectory() as tmp:
+        bundles = []
+        for seed in REFERENCE_SEEDS:
+            target = Path(tmp) / f"city{seed}"
+            write(simulate(SimConfig(subscribers=REFERENCE_SUBSCRIBERS, seed=seed)), target)
+            bundles.append((Bundle(target), "truth"))
+        model = train_on(bundles)
+    model.save(path)
+    return model
+
+
+def analyze(
+    bundle: Annotated[Path, typer.Argument(help="Bundle directory (CSV or Parquet tables).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Where numbers.csv and report.html go.")],
+    engine: Annotated[
+        str, typer.Option(help="Where the analysis runs: duckdb or spark.")
+    ] = "duckdb",
+    model: Annotated[
+        Path | None,
+        typer.Option(help="A model from `ringfence model train` (default: the reference model)."),
+    ] = None,
+    publish: Annotated[
+        bool, typer.Option("--publish", help="Write the scores to the registry (needs --db).")
+    ] = False,
+    db: Annotated[str | None, typer.Option(help="Registry database URL for --publish.")] = None,
+) -> None:
+    """Score every calling number of BUNDLE: OUT/numbers.csv, OUT/report.html, OUT/rejects.csv."""
+    if publish and not db:
+        raise typer.BadParameter("--publish needs --db URL (the registry to write to)")
+    from ringfence.analytics.model import NumberModel
+    from ringfence.analytics.pipeline import analyze as run_analysis
+    from ringfence.analytics.pipeline import write_numbers
+    from ringfence.analytics.report import write_report
+    from ringfence.bundle import write_rejects
+
+    scorer = NumberModel.load(model) if model is not None else reference_model()
+    analysis = run_analysis(bundle, engine=engine, model=scorer)
+    write_numbers(analysis.numbers, out_dir / "numbers.csv")
+    analysis.campaigns.to_csv(out_dir / "campaigns.csv", index=False)
+    write_rejects(out_dir / "rejects.csv", analysis.rejects)
+    write_report(analysis, out_dir / "report.html")
+    out.print(
+        f"{len(analysis.numbers):,} numbers, {len(analysis.flagged):,} flagged, "
+        f"{len(analysis.campaigns):,} campaigns, {len(analysis.rejects):,} rows rejected "
+        f"→ {out_dir}"
+    )
+    if publish and db:
+        from ringfence.analytics.publish import publish as publish_scores
+
+        written = publish_scores(analysis.numbers, db)
+        out.print(f"published {written:,} scores to the registry")
+
+
+@model_app.command("train")
+def train(
+    bundles: Annotated[list[Path], typer.Argument(help="Labelled bundle directories.")],
+    labels: Annotated[
+        str,
+        typer.Option(
+            help="`truth`: the bundles' truth_numbers (simulated bundles); "
+            "or a CSV number,label (label 1/0 or a role) applied to every bundle."
+        ),
+    ],
+    model_out: Annotated[Path, typer.Option("--out", help="Where to write the model.")],
+    engine: Annotated[
+        str, typer.Option(help="Engine for the features: duckdb or spark.")
+    ] = "duckdb",
+) -> None:
+    """Train the calibrated gradient-boosting scorer on labelled numbers of BUNDLES."""
+    from ringfence.analytics.pipeline import train_on
+    from ringfence.bundle import Bundle
+
+    model = train_on([(Bundle(b), labels) for b in bundles], engine)
+    model.save(model_out)
+    out.print(
+        f"trained on {model.trained_on:,} numbers ({model.positives:,} nuisance) → {model_out}"
+    )
