@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from rich.console import Console
@@ -13,7 +14,8 @@ if TYPE_CHECKING:  # the heavy modules load only when a command needs them
     from ringfence.replay import ReplayResult
 
 console = Console(stderr=True)
-out = Console()
+#: Results; when piped or logged (no terminal to measure) tables get room for their columns.
+out = Console() if sys.stdout.isatty() else Console(width=120)
 
 
 def progress_bar(description: str) -> Progress:
