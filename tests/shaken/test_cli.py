@@ -93,13 +93,17 @@ def test_verify_bare_token(pki_dir: Path) -> None:
     ("extra", "error"),
     [
         (["--orig", "15550000000"], "ORIG_MISMATCH"),
-        (["--at", str(int(time.time()) + 120)], "IAT_STALE"),
-        (["--at", str(int(time.time()) + 120), "--max-age", "600"], None),
-        (["--at", str(int(time.time()) - 120)], "IAT_FUTURE"),
+        (["--at", "{iat+120}"], "IAT_STALE"),
+        (["--at", "{iat+120}", "--max-age", "600"], None),
+        (["--at", "{iat-120}"], "IAT_FUTURE"),
     ],
 )
 def test_verify_invalid_exits_1(pki_dir: Path, extra: list[str], error: str | None) -> None:
-    identity = sign(pki_dir)
+    # Times relative to the token's own iat: a long test session must not move them.
+    iat = int(time.time())
+    identity = sign(pki_dir, "--iat", str(iat))
+    clock = {"{iat+120}": str(iat + 120), "{iat-120}": str(iat - 120)}
+    extra = [clock.get(arg, arg) for arg in extra]
     code, out = verify(identity, "--cert-file", str(pki_dir / "sp.pem"), *extra)
     assert (code, out["error"]) == ((0, None) if error is None else (1, error))
 
