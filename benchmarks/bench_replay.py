@@ -17,10 +17,11 @@ from ringfence.sim import SimConfig, simulate, write
 
 
 def main(quick: bool = False) -> dict[str, float]:
-    subscribers = 20_000 if quick else 150_000
+    # 40,000 subscribers over four days: about 510,000 calls (quick: one day of 20,000)
+    subscribers, days = (20_000, 1) if quick else (40_000, 4)
     with tempfile.TemporaryDirectory() as tmp:
         bundle_dir, out_dir = Path(tmp) / "bundle", Path(tmp) / "out"
-        write(simulate(SimConfig(subscribers=subscribers, days=1, seed=99)), bundle_dir, "csv")
+        write(simulate(SimConfig(subscribers=subscribers, days=days, seed=99)), bundle_dir, "csv")
 
         started = time.perf_counter()
         calls = Bundle(bundle_dir).read("cdrs").table.num_rows
@@ -29,7 +30,7 @@ def main(quick: bool = False) -> dict[str, float]:
         authenticator = ShakenAuthenticator.from_bundle(bundle_dir)
         result = replay_bundle(bundle_dir, out_dir, load_policy("cn"), authenticator=authenticator)
     read_rate = calls / bare
-    print(f"bundle: {calls:,} calls ({subscribers:,} subscribers, one day)")
+    print(f"bundle: {calls:,} calls ({subscribers:,} subscribers, {days} day(s))")
     print(f"bare read of cdrs:         {read_rate:12,.0f} calls/s  ({bare:.2f} s)")
     print(
         f"replay (read+screen+write): {result.calls_per_second:11,.0f} calls/s"

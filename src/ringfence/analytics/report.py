@@ -7,39 +7,21 @@ enterprise calls and scores by industry.
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, datetime
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: render to SVG only
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from ringfence.analytics.pipeline import Analysis
 from ringfence.analytics.scoring import NORMAL, THRESHOLD
+from ringfence.charts import plt, svg, tidy
 
 TOP_NUMBERS = 50
 TOP_CAMPAIGNS = 30
 _PALETTE = ["#c8453b", "#e0a526", "#3b6ea8", "#7d2a24", "#8e5ea2", "#4c9f70", "#d9773a", "#555"]
-
-
-def _svg(fig: Figure) -> Markup:
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(fig)
-    text = buffer.getvalue()
-    return Markup(text[text.index("<svg") :])  # drop the XML prolog: the SVG is inline
-
-
-def _tidy(ax: Axes) -> None:
-    ax.spines[["top", "right"]].set_visible(False)
 
 
 def chart_timeline(hourly: pd.DataFrame) -> Markup:
@@ -58,8 +40,8 @@ def chart_timeline(hourly: pd.DataFrame) -> Markup:
     ax.set_ylabel("calls")
     ax.set_xticks(range(0, 24, 2))
     ax.legend(frameon=False, fontsize=7, ncol=3)
-    _tidy(ax)
-    return _svg(fig)
+    tidy(ax)
+    return svg(fig)
 
 
 def chart_scores(numbers: pd.DataFrame) -> Markup:
@@ -69,8 +51,8 @@ def chart_scores(numbers: pd.DataFrame) -> Markup:
     ax.axvline(THRESHOLD, color="#c8453b", linestyle="--", linewidth=0.8)
     ax.set_xlabel("score")
     ax.set_ylabel("numbers (log)")
-    _tidy(ax)
-    return _svg(fig)
+    tidy(ax)
+    return svg(fig)
 
 
 def chart_by_kind(flagged: pd.DataFrame) -> Markup:
@@ -82,8 +64,8 @@ def chart_by_kind(flagged: pd.DataFrame) -> Markup:
     for y, (n, c) in enumerate(zip(counts["numbers"], counts["calls"], strict=True)):
         ax.text(n, y, f" {n:,} numbers, {c:,} calls", va="center", fontsize=8)
     ax.set_xlabel("flagged numbers")
-    _tidy(ax)
-    return _svg(fig)
+    tidy(ax)
+    return svg(fig)
 
 
 def chart_by_industry(enterprises: pd.DataFrame) -> Markup:
@@ -101,8 +83,8 @@ def chart_by_industry(enterprises: pd.DataFrame) -> Markup:
     ax.set_xticks(xs, grouped.index)
     ax.set_ylabel("calls")
     ax.legend(frameon=False)
-    _tidy(ax)
-    return _svg(fig)
+    tidy(ax)
+    return svg(fig)
 
 
 def _when(epoch_s: int) -> str:

@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import csv
-import io
 from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # no display: render to SVG only
-import matplotlib.pyplot as plt
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
-from matplotlib.figure import Figure
 
 from ringfence.bundle import Bundle
+from ringfence.charts import plt, svg, tidy
 from ringfence.evaluate import Evaluation
 from ringfence.replay import ReplayResult
 
 ACTION_COLOURS = {"allow": "#4c9f70", "label": "#e0a526", "block": "#c8453b"}
 LOCAL_OFFSET_HOURS = 8  # the simulated city is on +08:00
-
-
-def _svg(fig: Figure) -> Markup:
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
-    plt.close(fig)
-    text = buffer.getvalue()
-    return Markup(text[text.index("<svg") :])  # drop the XML prolog: the SVG is inline
 
 
 def _verdicts(replay_dir: Path) -> dict[str, tuple[str, str]]:
@@ -55,8 +42,8 @@ def chart_over_day(bundle: Bundle, verdicts: dict[str, tuple[str, str]]) -> Mark
     ax.set_ylabel("calls")
     ax.set_xticks(range(0, 24, 2))
     ax.legend(frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
-    return _svg(fig)
+    tidy(ax)
+    return svg(fig)
 
 
 def chart_by_reason(result: ReplayResult) -> Markup:
@@ -67,8 +54,8 @@ def chart_by_reason(result: ReplayResult) -> Markup:
     for y, (_, count) in enumerate(items):
         ax.text(count, y, f" {count:,}", va="center", fontsize=8)
     ax.set_xlabel("calls")
-    ax.spines[["top", "right"]].set_visible(False)
-    return _svg(fig)
+    tidy(ax)
+    return svg(fig)
 
 
 def chart_by_industry(bundle: Bundle, verdicts: dict[str, tuple[str, str]]) -> Markup:
@@ -99,8 +86,8 @@ def chart_by_industry(bundle: Bundle, verdicts: dict[str, tuple[str, str]]) -> M
     ax.set_xticks(range(len(industries)), industries)
     ax.set_ylabel("calls from enterprise trunks")
     ax.legend(frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
-    return _svg(fig)
+    tidy(ax)
+    return svg(fig)
 
 
 def chart_detection(quality: Evaluation) -> Markup:
@@ -127,8 +114,8 @@ def chart_detection(quality: Evaluation) -> Markup:
     ax.set_ylabel("% of calls blocked")
     ax.set_ylim(0, 105)
     ax.legend(frameon=False, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2)
-    ax.spines[["top", "right"]].set_visible(False)
-    return _svg(fig)
+    tidy(ax)
+    return svg(fig)
 
 
 def write_report(
