@@ -8,11 +8,13 @@ applied ends first, then reports, then the attempt (what is known before the cal
 from __future__ import annotations
 
 import csv
+import gc
 import heapq
 import math
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -75,11 +77,29 @@ def replay_bundle(
     with (out_dir / "verdicts.csv").open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(VERDICT_COLUMNS)
-        _run(screener, cdrs.table, reports.table, writer, result, progress)
+        with _no_cyclic_gc():
+            _run(screener, cdrs.table, reports.table, writer, result, progress)
     result.rejects = [*bundle.rejects(), *registry_rejects]
     write_rejects(out_dir / "rejects.csv", result.rejects)
     result.seconds = time.perf_counter() - started
     return result
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the screening loop.
+
+    The loop allocates millions of small containers that never form cycles (reference
+    counting frees them), while the collector would rescan the detectors' growing state over
+    and over: about a sixth of the replay's time.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _run(
