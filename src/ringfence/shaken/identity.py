@@ -134,6 +134,9 @@ def render_identity(token: str, info: str, *, alg: str = ES256, ppt: str | None 
 
 def split_identity_values(value: str) -> list[str]:
     """Split a comma-combined Identity field into its values (commas inside ``<>``/quotes kept)."""
+    if "," not in value:  # the usual single value: no character-by-character scan
+        stripped = value.strip()
+        return [stripped] if stripped else []
     values: list[str] = []
     depth_close = ""
     start = 0
