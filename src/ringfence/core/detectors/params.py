@@ -95,8 +95,9 @@ class BombingParams:
     ``long_window_s`` from one caller it has no relationship with (attempts that became a
     conversation of at least ``conversation_ms`` are marked, and a callee whose marked share of
     recent attempts reaches ``max_conversation_share`` is a busy line, not a victim). While
-    under attack and for ``hold_s`` after, callers without a prior relationship are refused. A number that made
-    ``bomber_min_attempts`` of the attempts in the long window is flagged for ``bomber_hold_s``.
+    under attack and for ``hold_s`` after, callers without a prior relationship are refused.
+    A number that made ``bomber_min_attempts`` of the attempts in the long window is flagged
+    for ``bomber_hold_s``.
     Relationships are remembered between ``relationship_ttl_s`` and twice that, at most
     ``max_contacts`` per subscriber and generation.
     """
