@@ -23,10 +23,6 @@ ANALYSED_SEED, TRAINING_SEED = 3, 4
 SUBSCRIBERS = 1_000
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "spark: runs on the Spark engine (needs pyspark and Java)")
-
-
 def _city(root: Path, seed: int) -> Path:
     target = root / f"city{seed}"
     write(simulate(SimConfig(subscribers=SUBSCRIBERS, seed=seed)), target)
