@@ -1,66 +1,21 @@
 """``ringfence analyze`` and ``ringfence model train``: call-record analytics on the command line.
 
-Mount in ``cli/main.py``::
-
-    from ringfence.cli.analytics import analyze, model_app
-    app.command()(analyze)
-    app.add_typer(model_app, name="model")
-
-``analyze`` scores with ``--model PATH`` when given, else with the *reference model*: trained
-on the simulator's ground truth of synthetic cities whose seeds (:data:`REFERENCE_SEEDS`) no
-test or evaluation uses, built on first use and cached under ``$RINGFENCE_CACHE_DIR``
-(default ``~/.cache/ringfence``). The analysed bundle's truth files are never read.
+``analyze`` scores with the detectors, combined with a learned model when ``--model PATH``
+gives one (``ringfence model train`` on labelled numbers: reports confirmed by staff,
+regulator decisions, or a simulated bundle's truth). The analytics never read truth files by
+themselves.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from ringfence.cli.render import out
 
-if TYPE_CHECKING:  # Ibis, DuckDB and scikit-learn load only when a command runs
-    from ringfence.analytics.model import NumberModel
-
-REFERENCE_SEEDS = (101, 102)
-REFERENCE_SUBSCRIBERS = 10_000
-
 model_app = typer.Typer(help="The learned number scorer: train it on labelled bundles.")
-
-
-def reference_model_path() -> Path:
-    """Where the reference model is cached (depends on the scikit-learn version)."""
-    import sklearn
-
-    root = Path(os.environ.get("RINGFENCE_CACHE_DIR", Path.home() / ".cache" / "ringfence"))
-    return root / f"reference-model-sklearn{sklearn.__version__}.joblib"
-
-
-def reference_model() -> NumberModel:
-    """The reference model, trained on synthetic cities' ground truth on first use, cached."""
-    from ringfence.analytics.model import NumberModel
-    from ringfence.analytics.pipeline import train_on
-    from ringfence.bundle import Bundle
-
-    path = reference_model_path()
-    if path.exists():
-        return NumberModel.load(path)
-    from ringfence.sim import SimConfig, simulate, write
-
-    out.print(f"training the reference model on synthetic cities {REFERENCE_SEEDS} (once)…")
-    with tempfile.TemporaryDirectory() as tmp:
-        bundles = []
-        for seed in REFERENCE_SEEDS:
-            target = Path(tmp) / f"city{seed}"
-            write(simulate(SimConfig(subscribers=REFERENCE_SUBSCRIBERS, seed=seed)), target)
-            bundles.append((Bundle(target), "truth"))
-        model = train_on(bundles)
-    model.save(path)
-    return model
 
 
 def analyze(
@@ -71,7 +26,10 @@ def analyze(
     ] = "duckdb",
     model: Annotated[
         Path | None,
-        typer.Option(help="A model from `ringfence model train` (default: the reference model)."),
+        typer.Option(
+            help="A model from `ringfence model train` to combine with the detectors "
+            "(default: the detectors alone)."
+        ),
     ] = None,
     publish: Annotated[
         bool, typer.Option("--publish", help="Write the scores to the registry (needs --db).")
@@ -87,7 +45,9 @@ def analyze(
     from ringfence.analytics.report import write_report
     from ringfence.bundle import write_rejects
 
-    scorer = NumberModel.load(model) if model is not None else reference_model()
+    # Without a model the score is the detectors' alone: a default model would have to be
+    # trained on someone's labels, and the analytics never read truth files by themselves.
+    scorer = NumberModel.load(model) if model is not None else None
     analysis = run_analysis(bundle, engine=engine, model=scorer)
     write_numbers(analysis.numbers, out_dir / "numbers.csv")
     analysis.campaigns.to_csv(out_dir / "campaigns.csv", index=False)

@@ -80,7 +80,7 @@ def run_demo(
 
 
 def analyze(out_dir: Path, bundle_dir: Path) -> None:
-    """``ringfence analyze BUNDLE --out OUT`` on DuckDB with the reference model."""
+    """``ringfence analyze BUNDLE --out OUT`` on DuckDB (the detectors, no learned model)."""
     from ringfence.cli.analytics import analyze as analyze_command
 
     analyze_command(bundle_dir, out_dir)
