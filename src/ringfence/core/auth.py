@@ -32,6 +32,11 @@ class AuthOutcome:
     detail: str = ""
 
 
+#: The outcomes that carry no detail: shared, since one is needed on nearly every call.
+MISSING = AuthOutcome(AuthStatus.MISSING)
+NOT_CHECKED = AuthOutcome(AuthStatus.NOT_CHECKED)
+
+
 class CallerAuthenticator(Protocol):
     """Verifies the Identity header of an attempt (an STI-VS)."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from ringfence.core.auth import AuthOutcome, AuthStatus, CallerAuthenticator
+from ringfence.core.auth import MISSING, NOT_CHECKED, AuthOutcome, CallerAuthenticator
 from ringfence.core.checks import (
     authentication_findings,
     behaviour,
@@ -41,8 +41,6 @@ from ringfence.core.types import (
     verdict_from_findings,
 )
 
-_MISSING = AuthOutcome(AuthStatus.MISSING)
-_NOT_CHECKED = AuthOutcome(AuthStatus.NOT_CHECKED)
 _VALID = Validity.VALID
 _INTERNATIONAL = Ingress.INTERNATIONAL
 _ENTERPRISE = Ingress.ENTERPRISE
@@ -101,7 +99,7 @@ class Screener:
     def observe(self, end: CallEnd) -> None:
         """Learn from a call that ended (detectors and relationships)."""
         classify = self.plan.classify
-        self.live.on_end(
+        self.observe_keys(
             classify(end.caller).key,
             classify(end.callee).key,
             end.start.timestamp(),
@@ -204,7 +202,7 @@ class Screener:
         if self.authenticator is not None:
             return self.authenticator.verify(attempt)
         # Without a verifier only the absence of an Identity header can be judged.
-        return _NOT_CHECKED if attempt.identity else _MISSING
+        return NOT_CHECKED if attempt.identity else MISSING
 
     def stats(self) -> dict[str, int]:
         """Sizes of the screener's state (for memory accounting and metrics)."""

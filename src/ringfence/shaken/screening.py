@@ -22,7 +22,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from ringfence.core.auth import AuthOutcome, AuthStatus
+from ringfence.core.auth import MISSING, AuthOutcome, AuthStatus
 from ringfence.core.types import CallAttempt
 from ringfence.shaken.certs import TrustPolicy, load_certificates, load_crls
 from ringfence.shaken.errors import PptUnsupported, ShakenError
@@ -108,7 +108,7 @@ class ShakenAuthenticator:
     def verify(self, attempt: CallAttempt) -> AuthOutcome:
         """Verify ``attempt.identity``; empty identity → MISSING, never raises for bad input."""
         if not attempt.identity.strip():
-            return AuthOutcome(AuthStatus.MISSING)
+            return MISSING
         now = attempt.time.timestamp()
         first_failure: ShakenError | None = None
         for value in split_identity_values(attempt.identity):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from ringfence.core.auth import AuthOutcome, AuthStatus, CallerAuthenticator
+from ringfence.core.auth import MISSING, NOT_CHECKED, AuthOutcome, AuthStatus, CallerAuthenticator
 from ringfence.core.errors import InvalidNumber
 from ringfence.core.registry import HolderType, RegistrySnapshot
 from ringfence.core.screener import Screener
@@ -30,8 +30,6 @@ from ringfence.shaken.signer import AuthenticationService, CustomerRelation, Sig
 
 #: The customer id of the carrier's own subscribers in attestation look-ups.
 CARRIER_CUSTOMER: Final = "carrier"
-_NOT_CHECKED: Final = AuthOutcome(AuthStatus.NOT_CHECKED)
-_MISSING: Final = AuthOutcome(AuthStatus.MISSING)
 
 
 def _error_classes() -> dict[str, type[ShakenError]]:
@@ -58,7 +56,7 @@ class IdentityCheck:
     sip_reason: str = ""
 
 
-NOT_VERIFIED: Final = IdentityCheck(_NOT_CHECKED, VERSTAT_NONE)
+NOT_VERIFIED: Final = IdentityCheck(NOT_CHECKED, VERSTAT_NONE)
 
 
 def identity_check(outcome: AuthOutcome) -> IdentityCheck:
@@ -82,7 +80,7 @@ class SuppliedOutcome:
     def __init__(self, fallback: CallerAuthenticator | None = None) -> None:
         self.fallback = fallback
         self.attempt: CallAttempt | None = None
-        self.outcome: AuthOutcome = _NOT_CHECKED
+        self.outcome: AuthOutcome = NOT_CHECKED
 
     def supply(self, attempt: CallAttempt, outcome: AuthOutcome) -> None:
         """Answer ``outcome`` when ``attempt`` (this very object) is verified next."""
@@ -95,7 +93,7 @@ class SuppliedOutcome:
             return self.outcome
         if self.fallback is not None:
             return self.fallback.verify(attempt)
-        return _NOT_CHECKED if attempt.identity else _MISSING
+        return NOT_CHECKED if attempt.identity else MISSING
 
     @classmethod
     def install(cls, screener: Screener) -> SuppliedOutcome:
