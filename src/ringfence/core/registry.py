@@ -187,8 +187,11 @@ class RegistrySnapshot:
 
     def refusal_at(self, enterprise_id: str, number: str, t: float) -> float | None:
         """The latest refusal (specific or of all marketing) in force at ``t``, if any."""
-        specific = self._refusals.get((enterprise_id, number))
-        general = self._refusals.get((ALL_ENTERPRISES, number))
+        refusals = self._refusals
+        specific = refusals.get((enterprise_id, number))
+        general = refusals.get((ALL_ENTERPRISES, number))
+        if specific is None and general is None:  # nearly every call: no refusal at all
+            return None
         times = [x for x in (specific, general) if x is not None and x <= t]
         return max(times) if times else None
 
@@ -201,10 +204,10 @@ class RegistrySnapshot:
 
     def enterprise_holds(self, enterprise_id: str, number: str) -> bool:
         """Whether ``enterprise_id`` holds a block containing ``number``."""
-        return any(
-            b.holder_type is HolderType.ENTERPRISE and b.holder_id == enterprise_id
-            for b in self.blocks.holding(number)
-        )
+        for b in self.blocks.holding(number):
+            if b.holder_type is HolderType.ENTERPRISE and b.holder_id == enterprise_id:
+                return True
+        return False
 
     def block_of(self, number: str) -> NumberBlock | None:
         """The narrowest block containing ``number``, if any."""

@@ -108,7 +108,12 @@ def verdict_from_findings(call_id: str, findings: list[Finding]) -> Verdict:
     """
     if not findings:
         return Verdict(call_id, Action.ALLOW, (Reason.ALLOWED,))
-    ordered = sorted(findings, key=lambda f: PRECEDENCE[f.reason])
+    if len(findings) == 1:  # the common case: no ordering, no duplicates to merge
+        f = findings[0]
+        action = f.action
+        label = "" if action is Action.ALLOW else label_text(f.reason, f.category)
+        return Verdict(call_id, action, (f.reason,), label, (f.detail,) if f.detail else ())
+    ordered = sorted(findings, key=_precedence)
     action = Action.ALLOW
     for f in ordered:
         if f.action is Action.BLOCK:
@@ -116,13 +121,17 @@ def verdict_from_findings(call_id: str, findings: list[Finding]) -> Verdict:
             break
         if f.action is Action.LABEL:
             action = Action.LABEL
-    reasons = tuple(dict.fromkeys(f.reason for f in ordered))
+    reasons = tuple(dict.fromkeys([f.reason for f in ordered]))
     label = ""
     if action is not Action.ALLOW:
         head = next(f for f in ordered if f.action is not Action.ALLOW)
         label = label_text(head.reason, head.category)
-    details = tuple(f.detail for f in ordered if f.detail)
+    details = tuple([f.detail for f in ordered if f.detail])
     return Verdict(call_id, action, reasons, label, details)
+
+
+def _precedence(finding: Finding) -> int:
+    return PRECEDENCE[finding.reason]
 
 
 def label_text(reason: Reason, category: str = "") -> str:
@@ -130,4 +139,7 @@ def label_text(reason: Reason, category: str = "") -> str:
     if reason is Reason.REPORTED and category:
         cat = REPORT_CATEGORY_LABELS.get(category, REPORT_CATEGORY_LABELS["other"])
         return f"被多人标记为{cat.zh} / reported as {cat.en}"
-    return LABELS[reason].text()
+    return _LABEL_TEXTS[reason]
+
+
+_LABEL_TEXTS: dict[Reason, str] = {reason: label.text() for reason, label in LABELS.items()}
