@@ -7,6 +7,10 @@ from datetime import timedelta
 import pytest
 from tests.api.conftest import NOW, OTHER, SUBSCRIBER, Api, attempt
 
+from ringfence.api.routes import screening
+from ringfence.core.reasons import Reason
+from ringfence.core.types import Action, Verdict
+
 
 def _consent(api: Api, number: str) -> None:
     body = {
@@ -91,3 +95,16 @@ def test_scrub_says_who_may_be_called_and_why_not(api: Api) -> None:
     evening = {"numbers": [SUBSCRIBER], "time": NOW.replace(hour=23).isoformat()}
     late = api.client.post("/v1/scrub", json=evening, headers=api.as_("e1")).json()
     assert late["results"][0]["reasons"] == ["OUTSIDE_CALLING_HOURS"]
+
+
+def test_verdicts_are_the_same_bytes_with_or_without_orjson() -> None:
+    orjson = pytest.importorskip("orjson")
+    verdict = Verdict(
+        "c1",
+        Action.LABEL,
+        (Reason.ONE_RING, Reason.REPORTED),
+        "「响一声」 / one-ring",
+        ("a\u2028b",),
+    )
+    content = {"verdicts": [screening._verdict(verdict)]}
+    assert orjson.dumps(content) == screening._json_dumps(content)

@@ -48,9 +48,11 @@ class Server:
 
     def start(self) -> Server:
         self.port = free_port()
+        # SIP on a free port of its own: 5060 may be taken by a SIP peer (sipp binds it)
+        sip = [] if "--sip-port" in self.args else ["--sip-port", str(free_port())]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", SERVE, *self.args, "--port", str(self.port)],
+                [sys.executable, "-c", SERVE, *self.args, *sip, "--port", str(self.port)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

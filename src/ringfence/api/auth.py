@@ -6,13 +6,16 @@
     subscriber  refuses (for its bound number), reports, looks numbers up, appeals
 
 Tokens are random strings (``ringfence tokens create``); the registry keeps only their
-SHA-256. Known principals are cached in memory: screening at thousands of requests per second
-must not query the database to authenticate each one.
+SHA-256. Known principals are cached in memory for :data:`PRINCIPAL_TTL_S`: screening at
+thousands of requests per second must not query the database to authenticate each one, and a
+principal taken out of the registry is refused by every process within that time.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -21,6 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from ringfence.api.errors import Forbidden, Unauthenticated
 from ringfence.store import queries
 from ringfence.store.records import token_hash
+
+#: Seconds a principal read from the registry is trusted before it is read again.
+PRINCIPAL_TTL_S = 60.0
 
 
 class Role(StrEnum):
@@ -64,31 +70,43 @@ class Principal:
 
 
 class Authenticator:
-    """Turns bearer tokens into principals, caching the ones the registry knows."""
+    """Turns bearer tokens into principals, caching the ones the registry knows for ``ttl_s``."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        ttl_s: float = PRINCIPAL_TTL_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._sessions = sessions
-        self._known: dict[str, Principal] = {}
+        self._ttl_s = ttl_s
+        self._clock = clock
+        self._known: dict[str, tuple[Principal, float]] = {}  # digest → (principal, expiry)
         self._lock = threading.Lock()
 
     def cached(self, authorization: str | None) -> Principal | None:
-        """The principal of an ``Authorization: Bearer …`` header when already known (no
+        """The principal of an ``Authorization: Bearer …`` header when known and fresh (no
         database access); None when it must be looked up. Unauthenticated when malformed."""
-        return self._known.get(_digest(authorization))
+        known = self._known.get(_digest(authorization))
+        if known is None or known[1] < self._clock():
+            return None
+        return known[0]
 
     def principal(self, authorization: str | None) -> Principal:
         """The principal of an ``Authorization: Bearer …`` header; Unauthenticated otherwise."""
-        digest = _digest(authorization)
-        known = self._known.get(digest)
+        known = self.cached(authorization)
         if known is not None:
             return known
+        digest = _digest(authorization)
         with self._sessions() as session:
             row = queries.principal_by_hash(session, token_sha256=digest)
-        if row is None:
-            raise Unauthenticated("unknown bearer token")
-        principal = Principal(row.id, Role(row.role), row.enterprise_id, row.number)
         with self._lock:
-            self._known[digest] = principal
+            if row is None:
+                self._known.pop(digest, None)
+                raise Unauthenticated("unknown bearer token")
+            principal = Principal(row.id, Role(row.role), row.enterprise_id, row.number)
+            self._known[digest] = (principal, self._clock() + self._ttl_s)
         return principal
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ringfence.api.auth import Authenticator
 from ringfence.api.settings import Settings
 from ringfence.core.numberplan import NumberPlan
+from ringfence.core.types import Action
 from ringfence.server.screening import ScreeningService
 from ringfence.store.db import transaction
 
@@ -28,6 +29,8 @@ class Metrics:
     def __post_init__(self) -> None:
         r = self.registry
         self.verdicts = Counter("ringfence_verdicts", "Verdicts by action", ["action"], registry=r)
+        #: The counter's child of each action, looked up once rather than per request.
+        self.verdicts_by_action = {a: self.verdicts.labels(a.value) for a in Action}
         self.events = Counter("ringfence_call_ends", "Call ends observed", registry=r)
         self.writes = Counter(
             "ringfence_writes", "Registry writes by action", ["action"], registry=r

@@ -10,7 +10,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+)
 
 from ringfence.core.types import Action, Disposition, Ingress
 
@@ -48,6 +56,27 @@ class AttemptBatch(Model):
     attempts: Annotated[list[Attempt], Field(min_length=1)]
 
 
+def _one_or_batch(key: str, one: type[Model], batch: type[Model]) -> Discriminator:
+    """Tells a ``one | batch`` body apart before validating it: a batch has ``key``.
+
+    A plain union validates a batch against the single model too, and that failure costs more
+    than the batch itself (each error carries the whole input). The tags are the models' names,
+    so errors name the model as a plain union's do.
+    """
+
+    def kind(value: Any) -> str:
+        is_batch = key in value if isinstance(value, dict) else isinstance(value, batch)
+        return batch.__name__ if is_batch else one.__name__
+
+    return Discriminator(kind)
+
+
+AttemptOrBatch = Annotated[
+    Annotated[Attempt, Tag("Attempt")] | Annotated[AttemptBatch, Tag("AttemptBatch")],
+    _one_or_batch("attempts", Attempt, AttemptBatch),
+]
+
+
 class VerdictOut(Model):
     call_id: str
     action: Action
@@ -76,6 +105,12 @@ class CallEndIn(Model):
 
 class CallEndBatch(Model):
     events: Annotated[list[CallEndIn], Field(min_length=1)]
+
+
+CallEndOrBatch = Annotated[
+    Annotated[CallEndIn, Tag("CallEndIn")] | Annotated[CallEndBatch, Tag("CallEndBatch")],
+    _one_or_batch("events", CallEndIn, CallEndBatch),
+]
 
 
 class Accepted(Model):

@@ -15,9 +15,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from types import TracebackType
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,8 +44,6 @@ from ringfence.server.shared_live import ReplicatedLiveState
 from ringfence.store import queries
 from ringfence.store.errors import UnknownReference
 from ringfence.store.feed import Change, Effect, apply_change, changes, load_snapshot
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +81,15 @@ class ScreeningService:
         self.plan = NumberPlan(policy.country)
         self.clock = clock
         self.lock = threading.RLock()
-        self._replicated = live if isinstance(live, ReplicatedLiveState) else None
         self.screener = Screener(policy, plan=self.plan, live=live)
-        if self._replicated is not None:
-            self.screener.ledger = self._replicated.ledger
+        self._shared: AbstractContextManager[object] = nullcontext()
+        if isinstance(live, ReplicatedLiveState):
+            self.screener.ledger = live.ledger
+            self._shared = _Shared(live)
         self.seq = 0
         self.reload()
-        with self.lock:
-            self._share(lambda: None)  # a new process replays the shared windows first
+        with self.lock, self._shared:
+            pass  # a new process replays the shared windows first
 
     # -- the feed -----------------------------------------------------------------------------
     def reload(self) -> None:
@@ -138,33 +138,21 @@ class ScreeningService:
     # -- screening ------------------------------------------------------------------------------
     def screen(self, attempts: Sequence[CallAttempt]) -> list[Verdict]:
         """Verdicts for ``attempts``, screened in order (each one counted by the detectors)."""
-        with self.lock:
-            return self._share(lambda: [self.screener.screen(a) for a in attempts])
+        screen = self.screener.screen
+        with self.lock, self._shared:
+            return [screen(a) for a in attempts]
 
     def observe(self, ends: Sequence[CallEnd]) -> None:
         """Feed call ends to the detectors, in order."""
-        with self.lock:
-            self._share(lambda: self._observe_all(ends))
-
-    def _observe_all(self, ends: Sequence[CallEnd]) -> None:
-        for end in ends:
-            self.screener.observe(end)
-
-    def _share(self, work: Callable[[], T]) -> T:
-        shared = self._replicated
-        if shared is None:
-            return work()
-        shared.sync()
-        try:
-            return work()
-        finally:
-            shared.flush()
+        observe = self.screener.observe
+        with self.lock, self._shared:
+            for end in ends:
+                observe(end)
 
     # -- look-ups -------------------------------------------------------------------------------
     def look_up(self, number: NumberInfo, t: float) -> NumberLook:
         """The live flags of ``number`` at ``t`` and the label a handset shows for it."""
-        with self.lock:
-            self._share(lambda: None)
+        with self.lock, self._shared:
             live = self.screener.live
             flags = list(live.caller_flags(number.key, "", t, Ingress.INTERCONNECT, ""))
             warning = live.callee_warning(number.key, t)
@@ -216,6 +204,21 @@ class ScreeningService:
                     )
                 )
         return results
+
+
+class _Shared:
+    """Around each use of the windows: first what other processes shared, then ours."""
+
+    def __init__(self, live: ReplicatedLiveState) -> None:
+        self.live = live
+
+    def __enter__(self) -> None:
+        self.live.sync()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.live.flush()
 
 
 def now_utc(clock: Callable[[], float]) -> datetime:

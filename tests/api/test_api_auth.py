@@ -1,0 +1,48 @@
+"""The authenticator's cache: no database read per request, and a principal taken out of the
+registry is refused once its entry is older than the TTL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import delete
+from tests.api.conftest import Api
+
+from ringfence.api.auth import Authenticator, Role
+from ringfence.api.errors import Unauthenticated
+from ringfence.store.db import transaction
+from ringfence.store.models import PrincipalRow
+from ringfence.store.records import token_hash
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_known_principal_is_served_from_memory_until_its_ttl(api: Api) -> None:
+    clock = Clock()
+    sessions = api.app.state.context.sessions
+    auth = Authenticator(sessions, ttl_s=60, clock=clock)
+    header = api.as_("carrier")["Authorization"]
+    assert auth.cached(header) is None  # not read yet
+    assert auth.principal(header).role is Role.CARRIER
+    with transaction(sessions) as session:  # taken out of the registry behind its back
+        token = header.removeprefix("Bearer ")
+        session.execute(delete(PrincipalRow).where(PrincipalRow.token_sha256 == token_hash(token)))
+    clock.now = 59
+    principal = auth.cached(header)
+    assert principal is not None and principal.role is Role.CARRIER
+    clock.now = 61
+    assert auth.cached(header) is None
+    with pytest.raises(Unauthenticated):
+        auth.principal(header)
+
+
+@pytest.mark.parametrize("header", [None, "", "Basic abc", "Bearer ", "Bearer"])
+def test_malformed_headers_are_refused_without_a_lookup(header: str | None) -> None:
+    auth = Authenticator(None)  # type: ignore[arg-type]  # no registry: it must not be asked
+    with pytest.raises(Unauthenticated):
+        auth.cached(header)
