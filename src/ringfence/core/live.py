@@ -14,6 +14,8 @@ of event time: a sweep costs O(entries)).
 
 from __future__ import annotations
 
+from mypy_extensions import mypyc_attr
+
 from ringfence.core.detectors import Flag
 from ringfence.core.detectors.bombing import VICTIM_PROTECTION, BombingDetector
 from ringfence.core.detectors.conversations import Conversations
@@ -29,6 +31,7 @@ _ANSWERED = Disposition.ANSWERED
 _NO_FLAGS = (None, None, None, None)
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # shared_live replicates it
 class LiveState:
     """The online detectors (one-ring, call bombing, robocall, crowd reports) for the screener."""
 

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from mypy_extensions import mypyc_attr
+
 from ringfence.core.context import CallContext
 from ringfence.core.policy import Policy
 from ringfence.core.reasons import Reason
@@ -20,6 +22,7 @@ from ringfence.core.types import Finding
 NONE: tuple[Finding, ...] = ()
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # shared_live replicates it
 class MarketingLedger:
     """Counts the marketing calls each enterprise put through to each callee per local day."""
 

@@ -25,7 +25,11 @@ from __future__ import annotations
 
 from typing import Any, Protocol, TypeVar
 
+from mypy_extensions import mypyc_attr
 
+
+# A list subclass (one allocation per key): an ordinary Python class when compiled by mypyc.
+@mypyc_attr(native_class=False)
 class TwoBucketCounts(list[float]):
     """Sliding-window sums of ``size`` quantities, estimated from two fixed buckets.
 
@@ -75,6 +79,7 @@ class TwoBucketCounts(list[float]):
         return self[i] + self[(len(self) >> 1) + i]
 
 
+@mypyc_attr(native_class=False)
 class RecentEvents(list[Any]):
     """The most recent events of one key, in arrival order, each a time and a string tag.
 

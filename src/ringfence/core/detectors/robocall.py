@@ -24,6 +24,8 @@ a threshold, so an ordinary caller costs a few additions per call.
 
 from __future__ import annotations
 
+from mypy_extensions import mypyc_attr
+
 from ringfence.core.detectors import Flag
 from ringfence.core.detectors.conversations import Conversations
 from ringfence.core.detectors.params import RobocallParams
@@ -52,6 +54,7 @@ def number_digits(number: str) -> int:
     return digits if digits >= 0 else -1
 
 
+@mypyc_attr(native_class=False)
 class _Dialling(TwoBucketCounts):
     """A calling number's sums over the window, its previous callee and its last call time."""
 
