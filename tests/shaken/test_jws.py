@@ -15,9 +15,12 @@ from ringfence.shaken.jws import (
     MAX_HEADER_CHARS,
     MAX_TOKEN_CHARS,
     b64url_decode,
+    b64url_decode_span,
     b64url_encode,
+    der_signature_span,
     der_to_raw,
     raw_to_der,
+    sign_compact,
     sign_es256,
     split_compact,
     verify_es256,
@@ -110,3 +113,40 @@ def test_deterministic_es256_signatures_repeat_and_verify() -> None:
     assert first != sign_es256(key, b"other", deterministic=True)
     assert sign_es256(key, b"input") != sign_es256(key, b"input")  # random nonces
     verify_es256(key.public_key(), b"input", first)
+
+
+@given(st.text(alphabet="AQgwBb09-_+/=.é ", max_size=12), st.text(max_size=3))
+def test_decode_span_agrees_with_decode(segment: str, around: str) -> None:
+    value = f"{around}{segment}{around}".encode()
+    start = len(around.encode())
+    try:
+        expected: bytes | None = b64url_decode(segment, "x")
+    except MalformedToken:
+        expected = None
+    assert b64url_decode_span(value, start, start + len(segment.encode())) == expected
+
+
+@given(st.binary(min_size=64, max_size=64), st.sampled_from(["", "A", "="]))
+def test_der_signature_span_is_strict_like_verify(raw: bytes, extra: str) -> None:
+    segment = b64url_encode(raw) + extra
+    value = f".{segment};".encode()
+    der = der_signature_span(value, 1, 1 + len(segment))
+    assert der == (raw_to_der(raw) if not extra else None)
+
+
+def test_der_signature_span_rejects_non_canonical_last_character() -> None:
+    segment = b64url_encode(b"\x01" * 64)
+    assert segment.endswith("Q")
+    tweaked = segment[:-1] + "R"  # the same 64 bytes if spare bits were ignored
+    with pytest.raises(MalformedToken):
+        b64url_decode(tweaked, "signature")
+    assert der_signature_span(tweaked.encode(), 0, len(tweaked)) is None
+
+
+def test_sign_compact_is_a_verifiable_es256_token() -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    header = b64url_encode(b'{"alg":"ES256"}').encode() + b"."
+    token = sign_compact(key, header, b'{"a":1}')
+    signing_input, signature = token.rsplit(".", 1)
+    assert b64url_decode(signing_input.split(".")[1], "payload") == b'{"a":1}'
+    verify_es256(key.public_key(), signing_input.encode(), signature)

@@ -19,6 +19,7 @@ from ringfence.shaken.signer import (
     AuthenticationService,
     CustomerRelation,
     Signer,
+    _uuid4_batch,
     attestation,
     new_origid,
 )
@@ -148,3 +149,10 @@ def test_sign_rejects(signer: Signer, orig: str, attest: str, error: type[Except
 def test_signer_needs_https_and_p256(pki: ShakenPki) -> None:
     with pytest.raises(X5uScheme):
         Signer(pki.sp_key, "http://certs.example.org/sp.pem")
+
+
+@pytest.mark.parametrize("count", [1, 2, 7, 256])
+def test_uuid4_batches_of_any_size(count: int) -> None:
+    ids = _uuid4_batch(count)
+    assert len(ids) == len(set(ids)) == count
+    assert all(str(uuid.UUID(i)) == i and uuid.UUID(i).version == 4 for i in ids)

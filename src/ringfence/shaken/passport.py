@@ -229,11 +229,22 @@ _PLAIN_SHAKEN_CLAIMS: Final = re.compile(
     r'\{"attest":"([ABC])","dest":\{"tn":\["([0-9]{1,15})"\]\},"iat":(0|[1-9][0-9]{0,17}),'
     r'"orig":\{"tn":"([0-9]{1,15})"\},"origid":"([ !#-\[\]-~]+)"\}'
 )
+_match_plain_shaken = _PLAIN_SHAKEN_CLAIMS.fullmatch
+#: ``tuple.__new__`` skips the Python-level ``Passport.__new__`` on the per-call path.
+_new_tuple: Final = tuple.__new__
 
 
-def _plain_shaken(
-    header: PassportHeader, plain: re.Match[str], signing_input: bytes, signature: str
-) -> Passport:
+def plain_shaken_passport(
+    header: PassportHeader, claims_text: str, signing_input: bytes, signature: str
+) -> Passport | None:
+    """The SHAKEN PASSporT of claims in the signer's exact layout (see above), or None.
+
+    ``header`` must be a decoded SHAKEN header; None means the claims need the general path
+    of :func:`decode_passport`, which judges them (this never rejects anything itself).
+    """
+    plain = _match_plain_shaken(claims_text)
+    if plain is None:
+        return None
     attest, dest, iat_digits, orig, origid = plain.groups()
     iat = int(iat_digits)
     claims = {
@@ -243,9 +254,11 @@ def _plain_shaken(
         "orig": {"tn": orig},
         "origid": origid,
     }
-    return Passport(
-        header, orig, (dest,), iat, attest, origid, "", claims, signing_input, signature
+    passport: Passport = _new_tuple(
+        Passport,
+        (header, orig, (dest,), iat, attest, origid, "", claims, signing_input, signature),
     )
+    return passport
 
 
 def decode_passport(token: str, payload_json: bytes | None = None) -> Passport:
@@ -261,9 +274,10 @@ def decode_passport(token: str, payload_json: bytes | None = None) -> Passport:
     if payload_b64:
         text = _payload_text(payload_b64, "PASSporT payload")
         signing_input = token[: len(header_b64) + 1 + len(payload_b64)].encode()
-        plain = _PLAIN_SHAKEN_CLAIMS.fullmatch(text) if header.ppt == PPT_SHAKEN else None
-        if plain is not None:
-            return _plain_shaken(header, plain, signing_input, signature)
+        if header.ppt == PPT_SHAKEN:
+            plain = plain_shaken_passport(header, text, signing_input, signature)
+            if plain is not None:
+                return plain
         claims = _parse_object(text, "PASSporT payload")
     elif payload_json is not None:
         claims = json.loads(payload_json)

@@ -9,13 +9,21 @@ Order of the rules, cheapest and most specific first: header syntax and size; to
 ``iat`` freshness (both directions); the certificate (fetched or cached, chain, validity,
 CRL, TNAuthList); the signature; ``orig``/``dest`` against From/To in canonical form; the
 TNAuthList covering ``orig``.
+
+Most values come from a few signers, each repeating one protected header and one set of
+Identity parameters. Once the general path has accepted a value, its header segment and
+parameter string are remembered as a *layout*; a later value in the same layout with claims
+in the signer's canonical JSON takes a fast path that only decodes what differs per call
+(claims, signature) and then applies the same per-call rules in the same order. Anything
+else, and any value the fast path cannot vouch for, is decoded by the general path, so the
+outcome (including which error is reported) never depends on the path taken.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from ringfence.shaken.certs import CertifiedKey
 from ringfence.shaken.errors import (
@@ -34,14 +42,38 @@ from ringfence.shaken.errors import (
     X5uMismatch,
 )
 from ringfence.shaken.identity import parse_identity
-from ringfence.shaken.jws import ES256, verify_es256
-from ringfence.shaken.passport import SUPPORTED_PPTS, Passport, decode_passport, encode_json
+from ringfence.shaken.jws import (
+    ES256,
+    MAX_TOKEN_CHARS,
+    SIGNATURE_CHARS,
+    b64url_decode_span,
+    der_signature_span,
+    verify_es256,
+    verify_es256_der,
+)
+from ringfence.shaken.passport import (
+    PPT_SHAKEN,
+    SUPPORTED_PPTS,
+    Passport,
+    PassportHeader,
+    decode_passport,
+    encode_json,
+    plain_shaken_passport,
+)
 from ringfence.shaken.tn import MAX_TN_DIGITS, canonical_tn, same_tn
 from ringfence.shaken.x5u import CertificateSource, require_https
 
 #: The freshness window of ATIS-1000074 / RFC 8224 §6.2.
 DEFAULT_MAX_AGE: Final = 60.0
 _HTTPS_SEEN_LIMIT: Final = 10_000
+_LAYOUT_LIMIT: Final = 4096
+
+
+class _Layout(NamedTuple):
+    """A protected header and Identity parameters the general path accepted together."""
+
+    header: PassportHeader
+    params: str  # from the ';' after the token to the end of the value
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +138,7 @@ class Verifier:
         self.trunk_prefix = trunk_prefix
         self.accepted_ppts = accepted_ppts
         self._https_seen: set[str] = set()  # x5u values already found to be https URLs
+        self._layouts: dict[str, _Layout] = {}  # by header segment
 
     def _canonical(self, value: str) -> str:
         return canonical_tn(value, country_code=self.country_code, trunk_prefix=self.trunk_prefix)
@@ -169,6 +202,56 @@ class Verifier:
             )
         return passport
 
+    def _learn_layout(self, identity: str, passport: Passport) -> None:
+        """Remember the layout of a SHAKEN value the general path accepted (strictly)."""
+        header_end, semi = identity.find("."), identity.find(";")
+        if (
+            passport.header.ppt == PPT_SHAKEN
+            and 0 < header_end < semi
+            and identity == identity.strip()
+            and not identity[semi - 1].isspace()
+        ):
+            if len(self._layouts) >= _LAYOUT_LIMIT:
+                self._layouts.clear()  # only hostile traffic brings this many headers
+            self._layouts[identity[:header_end]] = _Layout(passport.header, identity[semi:])
+
+    def _fast_decode(self, identity: str) -> tuple[Passport, bytes] | None:
+        """The PASSporT and DER signature of a value in a known layout, else None.
+
+        None means "not vouched for", never "invalid": the general path then decides. A known
+        layout fixes the header (ES256, typ, ppt shaken, x5u, crit), the Identity parameters
+        and their agreement with the header; what remains per value is the value's size and
+        shape, strict base64url for claims and signature, and the claims.
+        """
+        header_end = identity.find(".")
+        layout = self._layouts.get(identity[:header_end])
+        if (
+            layout is None
+            or not identity.endswith(layout.params)
+            or len(identity) > MAX_TOKEN_CHARS
+            or PPT_SHAKEN not in self.accepted_ppts
+        ):
+            return None
+        token_end = len(identity) - len(layout.params)
+        payload_end = token_end - SIGNATURE_CHARS - 1
+        if payload_end <= header_end or identity[payload_end] != ".":
+            return None
+        try:
+            value = identity.encode("ascii")
+        except UnicodeEncodeError:
+            return None
+        claims = b64url_decode_span(value, header_end + 1, payload_end)
+        der = der_signature_span(value, payload_end + 1, token_end)
+        if claims is None or der is None:
+            return None
+        passport = plain_shaken_passport(
+            layout.header,
+            claims.decode("latin-1"),  # never fails; the layout admits only ASCII anyway
+            value[:payload_end],
+            identity[payload_end + 1 : token_end],
+        )
+        return None if passport is None else (passport, der)
+
     def verify(
         self,
         identity: str,
@@ -186,12 +269,25 @@ class Verifier:
         forms; ``strict=False`` accepts a bare token without ``info``. Raises a
         :class:`ShakenError` subclass for the first rule that fails.
         """
+        fast = self._fast_decode(identity)
+        if fast is not None:
+            passport, der = fast
+            return passport, self._check_decoded(passport, orig, dest, now, der)
         passport = self._decode(identity, strict, orig, dest, date)
-        return passport, self._check_decoded(passport, orig, dest, now)
+        key = self._check_decoded(passport, orig, dest, now)
+        if strict:
+            self._learn_layout(identity, passport)
+        return passport, key
 
     def _check_decoded(
-        self, passport: Passport, orig: str | None, dest: str | None, now: float | None
+        self,
+        passport: Passport,
+        orig: str | None,
+        dest: str | None,
+        now: float | None,
+        der: bytes | None = None,
     ) -> CertifiedKey:
+        """The per-call rules after decoding; ``der`` is the signature when already decoded."""
         x5u = passport.header.x5u
         if x5u not in self._https_seen:
             require_https(x5u)
@@ -200,15 +296,30 @@ class Verifier:
             self._https_seen.add(x5u)
         if now is None:
             now = time.time()
-        if passport.iat < now - self.max_age:
-            raise StaleIat(f"iat {passport.iat} is more than {self.max_age:g} s before {now:.0f}")
-        if passport.iat > now + self.max_age:
-            raise FutureIat(f"iat {passport.iat} is more than {self.max_age:g} s after {now:.0f}")
+        iat, max_age = passport.iat, self.max_age
+        if iat < now - max_age:
+            raise StaleIat(f"iat {iat} is more than {max_age:g} s before {now:.0f}")
+        if iat > now + max_age:
+            raise FutureIat(f"iat {iat} is more than {max_age:g} s after {now:.0f}")
         key = self.certificates.certified_key(x5u, now)
-        verify_es256(key.public_key, passport.signing_input, passport.signature)
-        if orig is not None and not self._same(passport.orig, orig):
+        if der is None:
+            verify_es256(key.public_key, passport.signing_input, passport.signature)
+        else:
+            verify_es256_der(key.public_key, passport.signing_input, der)
+        # A fast-path PASSporT has one dest and digit-string numbers: without a country code,
+        # equal strings are then the same number (the usual case), as _same would find.
+        plain = der is not None and not self.country_code
+        if (
+            orig is not None
+            and not (plain and orig == passport.orig)
+            and not self._same(passport.orig, orig)
+        ):
             raise OrigMismatch(f"PASSporT orig {passport.orig!r:.40} is not From {orig!r:.40}")
-        if dest is not None and not self._among(passport.dest, dest):
+        if (
+            dest is not None
+            and not (plain and dest == passport.dest[0])
+            and not self._among(passport.dest, dest)
+        ):
             raise DestMismatch(f"To {dest!r:.40} is not among PASSporT dest {passport.dest!r:.80}")
         if key.tn_auth is not None and not key.tn_auth.spcs:
             try:
@@ -232,14 +343,21 @@ class Verifier:
         strict: bool = True,
     ) -> VerificationOutcome:
         """Like :meth:`verify` but returns the outcome instead of raising for a bad header."""
+        fast = self._fast_decode(identity)
+        if fast is None:
+            try:
+                passport = self._decode(identity, strict, orig, dest, date)
+            except ShakenError as exc:
+                return outcome_of_error(exc)
+            der = None
+        else:
+            passport, der = fast
         try:
-            passport = self._decode(identity, strict, orig, dest, date)
-        except ShakenError as exc:
-            return outcome_of_error(exc)
-        try:
-            self._check_decoded(passport, orig, dest, now)
+            self._check_decoded(passport, orig, dest, now, der)
         except ShakenError as exc:
             return outcome_of_error(exc, passport)
+        if der is None and strict:
+            self._learn_layout(identity, passport)
         return VerificationOutcome(
             valid=True,
             verstat=VERSTAT_PASSED,

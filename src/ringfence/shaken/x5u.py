@@ -169,8 +169,10 @@ class X5uCache:
         entry = self._entries.get(x5u)
         if entry is not None and now < entry.expires:
             self._entries.move_to_end(x5u)
-            entry.key.check_time(now)
-            return entry.key
+            key = entry.key
+            if not key.not_before <= now <= key.not_after:
+                key.check_time(now)  # raises, naming the bound that was crossed
+            return key
         require_https(x5u)
         response = self.transport.fetch(x5u, timeout=self.timeout, max_bytes=self.max_bytes)
         if len(response.body) > self.max_bytes:
@@ -246,5 +248,6 @@ class StaticCertificates:
         if isinstance(result, ShakenError):
             # A fresh instance each time: re-raising one object would grow its traceback.
             raise type(result)(str(result))
-        result.check_time(now)
+        if not result.not_before <= now <= result.not_after:
+            result.check_time(now)  # raises, naming the bound that was crossed
         return result
