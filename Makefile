@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
-# The screening core compiled by mypyc (RINGFENCE_MYPYC=1), beside the editable pure-Python
+# The screening core and STIR/SHAKEN compiled by mypyc (RINGFENCE_MYPYC=1), beside the editable pure-Python
 # install: processes started with PYTHONPATH=$(COMPILED) run it. Rebuilt when the core changes.
 COMPILED := build/compiled
-CORE_SOURCES := $(shell find src/ringfence/core -name '*.py')
+CORE_SOURCES := $(shell find src/ringfence/core src/ringfence/shaken -name '*.py')
 
 compiled: $(COMPILED)/.built
 

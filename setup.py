@@ -1,4 +1,4 @@
-"""Build hook: ``RINGFENCE_MYPYC=1`` compiles the screening core's hot modules with mypyc.
+"""Build hook: ``RINGFENCE_MYPYC=1`` compiles the hot modules of screening with mypyc.
 
 Without it (the default, and every editable install) ringfence is pure Python. With it, the
 modules below become C extensions built from the same source; everything else, and every
@@ -10,29 +10,35 @@ import os
 
 from setuptools import setup
 
-#: The modules every screened call runs through (policy loading and parameters stay Python:
-#: they introspect dataclasses, and run once).
-HOT_MODULES = (
-    "checks",
-    "context",
-    "live",
-    "marketing",
-    "numberplan",
-    "registry",
-    "screener",
-    "types",
-    "windows",
-    "detectors/bombing",
-    "detectors/conversations",
-    "detectors/one_ring",
-    "detectors/reports",
-    "detectors/robocall",
+#: The modules every screened call runs through: the core's checks, detectors, number plan and
+#: registry look-ups, and STIR/SHAKEN signing and verification. Policy loading and parameters
+#: stay Python (they introspect dataclasses, and run once).
+COMPILED_MODULES = (
+    "core/checks",
+    "core/context",
+    "core/live",
+    "core/marketing",
+    "core/numberplan",
+    "core/registry",
+    "core/screener",
+    "core/types",
+    "core/windows",
+    "core/detectors/bombing",
+    "core/detectors/conversations",
+    "core/detectors/one_ring",
+    "core/detectors/reports",
+    "core/detectors/robocall",
+    "shaken/jws",
+    "shaken/passport",
+    "shaken/signer",
+    "shaken/tn",
+    "shaken/verifier",
 )
 
 ext_modules = []
 if os.environ.get("RINGFENCE_MYPYC") == "1":
     from mypyc.build import mypycify
 
-    ext_modules = mypycify([f"src/ringfence/core/{name}.py" for name in HOT_MODULES])
+    ext_modules = mypycify([f"src/ringfence/{name}.py" for name in COMPILED_MODULES])
 
 setup(ext_modules=ext_modules)

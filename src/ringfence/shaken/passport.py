@@ -293,13 +293,16 @@ def decode_passport(token: str, payload_json: bytes | None = None) -> Passport:
     attest = origid = div = ""
     if ppt == PPT_SHAKEN:
         # Direct type checks on the per-call path; the helpers only run to word the error.
-        attest = claims.get("attest", "")
-        if type(attest) is not str or attest not in ATTESTATIONS:
+        # Any until checked: the compiled build (mypyc) would reject a non-str with TypeError
+        raw_attest: Any = claims.get("attest", "")
+        if type(raw_attest) is not str or raw_attest not in ATTESTATIONS:
             attest = _string(claims, "attest", "SHAKEN PASSporT")
             raise ClaimType(f"SHAKEN 'attest' must be A, B or C, got {attest!r:.20}")
-        origid = claims.get("origid", "")
-        if type(origid) is not str or not origid:
-            origid = _string(claims, "origid", "SHAKEN PASSporT")
+        attest = raw_attest
+        raw_origid: Any = claims.get("origid", "")
+        if type(raw_origid) is not str or not raw_origid:
+            raw_origid = _string(claims, "origid", "SHAKEN PASSporT")
+        origid = raw_origid
     elif ppt == PPT_DIV:
         div = _identity(claims, "div")
         if "opt" in claims:
