@@ -87,6 +87,17 @@ def test_malformed(case: str, text: str, answerable: bool) -> None:
     assert caught.value.answerable is answerable, caught.value.reason
 
 
+def test_a_known_header_name_without_its_colon_is_refused() -> None:
+    parse_request(INVITE.encode())  # "Max-Forwards" is now a name the parser has seen
+    for line in ("Max-Forwards", "Max-Forwards 70", " Max-Forwards: 70"):
+        text = INVITE.replace("Max-Forwards: 70", f"Via: x\r\n{line}")
+        try:
+            request = parse_request(text.encode())
+        except SipParseError:
+            continue
+        assert line.startswith(" ") and request.headers["via"][-1] == f"x {line.strip()}"
+
+
 def test_stream_requires_content_length() -> None:
     text = INVITE.replace("Content-Length: 4\r\n", "")
     assert parse_request(text.encode()).body == b"v=0\n"  # a datagram: the rest is the body

@@ -19,7 +19,7 @@ from ringfence.shaken.signer import Signer
 from ringfence.sip.auth import SipShaken
 from ringfence.sip.message import parse_request
 from ringfence.sip.rules import IngressRules, load_rules
-from ringfence.sip.server import LocalBackend, SipServer, SipSettings
+from ringfence.sip.server import LocalBackend, SipServer, SipSettings, TransactionCache
 
 from .conftest import Running
 
@@ -86,6 +86,48 @@ def test_methods(server: SipServer, message: bytes, expected: int | None) -> Non
 def test_cancel_after_the_invite_was_answered(server: SipServer) -> None:
     server.handle(request(), SOURCE)
     assert status(server.handle(request("CANCEL"), SOURCE)) == 200
+    assert status(server.handle(request("CANCEL", branch="z9hG4bKother"), SOURCE)) == 481
+
+
+def test_invite_after_the_transaction_expired_is_screened_again() -> None:
+    now = [1_000.0]
+    server = SipServer(LocalBackend(Screener(load_policy("cn"))), clock=lambda: now[0])
+    for t in (1_000.0, 1_010.0, 1_040.0, 1_041.0):  # at 1,040 the first one has expired
+        now[0] = t
+        branch = f"z9hG4bK{t:.0f}"
+        assert status(server.handle(request(branch=branch, cseq=int(t)), SOURCE)) == 302
+    assert sum(server.backend.screener.counts.values()) == 4
+    now[0] = 1_041.0
+    assert server.handle(request(branch="z9hG4bK1041", cseq=1041), SOURCE) is not None
+    assert sum(server.backend.screener.counts.values()) == 4  # answered from the cache
+
+
+def test_transaction_cache_drops_expired_and_oldest_entries() -> None:
+    cache = TransactionCache(ttl=10.0, limit=3)
+    for i in range(3):
+        cache.put(("call", str(i), "via"), b"%d" % i, float(i))
+    assert len(cache) == 3 and cache.get(("call", "0", "via"), 9.0) == b"0"
+    assert cache.get(("call", "0", "via"), 10.0) is None  # expired
+    cache.put(("call", "3", "via"), b"3", 3.0)  # over the limit: the oldest goes
+    assert len(cache) == 3 and cache.get(("call", "0", "via"), 3.0) is None
+    cache.put(("call", "4", "via"), b"4", 25.0)  # all expired: two go per insertion
+    assert len(cache) == 2 and cache.get(("call", "4", "via"), 25.0) == b"4"
+    cache.put(("call", "5", "via"), b"5", 25.0)
+    assert len(cache) == 2
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        request("ACK").replace(b"CSeq: 1 ACK", b"CSeq: x"),
+        b"ACK \x00\xff",
+        b"SIP/2.0 200 OK\r\n" + request().split(b"\r\n", 1)[1],
+        b"SIP/2.0 junk",
+    ],
+    ids=["malformed ack", "junk ack", "response", "junk response"],
+)
+def test_acks_and_responses_are_never_answered(server: SipServer, message: bytes) -> None:
+    assert server.handle(message, SOURCE) is None
 
 
 def test_signs_calls_of_our_own_subscribers() -> None:
@@ -143,6 +185,21 @@ def test_junk_over_udp_is_dropped_or_refused(
     assert status(answers[0]) == 200 and status(answers[1]) == 405 and status(answers[2]) == 400
     assert answers[3:] == [None, None, None]
     assert status(running.udp(request("OPTIONS"))) == 200  # still serving
+
+
+def test_a_burst_of_datagrams_is_answered_in_full(
+    run_server: Callable[[SipServer], Running], server: SipServer
+) -> None:
+    running = run_server(server)
+    count = 100  # several times what the endpoint reads per wake-up
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(3)
+        for i in range(count):
+            message = request(branch=f"z9hG4bKburst{i}").replace(b"call-1", b"burst-%d" % i)
+            sock.sendto(message, ("127.0.0.1", running.port))
+        answers = [sock.recv(65535) for _ in range(count)]
+    assert {status(a) for a in answers} <= {302, 608}  # the detectors see a bomber soon
+    assert len({a.split(b"Call-ID: ")[1].split(b"\r\n")[0] for a in answers}) == count
 
 
 def test_tcp_framing_pipelining_keepalive_and_junk(

@@ -16,8 +16,7 @@ URI in P-Asserted-Identity, as the terminating network expects it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from ringfence.core.policy import Policy
 from ringfence.core.reasons import Reason
@@ -37,16 +36,14 @@ ANALYTICS_REASONS: Final = frozenset(
 )
 DEFAULT_APPEAL_URL: Final = "https://appeal.ringfence.example/v1/appeal"
 
-Headers = list[tuple[str, str]]
 
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """A final response: status, reason phrase and the headers beyond the transaction ones."""
+class Answer(NamedTuple):
+    """A final response: status, reason phrase and the header lines beyond the transaction
+    ones, rendered (``Name: value`` and CRLF each), ready to go into the response."""
 
     status: int
     reason: str
-    headers: Headers
+    headers: str
 
 
 def _host(uri: str) -> str:
@@ -72,17 +69,21 @@ def head_reason(verdict: Verdict, policy: Policy) -> Reason:
     return verdict.reasons[0]
 
 
+def _warning(verdict: Verdict) -> str:
+    return f'Warning: 399 ringfence "{verdict.reasons_text()}"\r\n'
+
+
 def block_answer(reason: Reason, verdict: Verdict, check: IdentityCheck, appeal_url: str) -> Answer:
     """The rejection for a blocked call whose leading reason is ``reason``."""
-    warning = ("Warning", f'399 ringfence "{verdict.reasons_text()}"')
+    warning = _warning(verdict)
     if reason is Reason.AUTH_FAILED and check.sip_status:
-        return Answer(check.sip_status, check.sip_reason, [warning])
+        return Answer(check.sip_status, check.sip_reason, warning)
     if reason is Reason.AUTH_MISSING:
-        return Answer(428, "Use Identity Header", [warning])
+        return Answer(428, "Use Identity Header", warning)
     if reason in ANALYTICS_REASONS:
-        info = ("Call-Info", f"<{appeal_url}>;purpose=jwscard")
-        return Answer(608, "Rejected", [info, warning])
-    return Answer(603, "Decline", [warning])
+        info = f"Call-Info: <{appeal_url}>;purpose=jwscard\r\n"
+        return Answer(608, "Rejected", info + warning)
+    return Answer(603, "Decline", warning)
 
 
 def redirect_answer(
@@ -99,21 +100,20 @@ def redirect_answer(
     """
     host = contact_host or _host(request_uri)
     contact = f"sip:{attempt.callee}@{host};user=phone" if host else f"tel:{attempt.callee}"
-    headers: Headers = [("Contact", f"<{contact}>")]
     pai = f"<{caller_uri(attempt.caller, host, check.verstat)}>"
     if verdict.action is Action.LABEL:
-        headers.append(("P-Asserted-Identity", f"{quote(verdict.label)} {pai}"))
         infos = ", ".join(
             f"<urn:ringfence:reason:{r}>;purpose=info" for r in verdict.reasons if r in _LABELS
         )
-        if infos:
-            headers.append(("Call-Info", infos))
-        headers.append(("Warning", f'399 ringfence "{verdict.reasons_text()}"'))
+        pai = f"{quote(verdict.label)} {pai}"
+        tail = (f"Call-Info: {infos}\r\n" if infos else "") + _warning(verdict)
     else:
-        headers.append(("P-Asserted-Identity", pai))
+        tail = ""
     if identity:
-        headers.append(("Identity", identity))
-    return Answer(302, "Moved Temporarily", headers)
+        tail += f"Identity: {identity}\r\n"
+    return Answer(
+        302, "Moved Temporarily", f"Contact: <{contact}>\r\nP-Asserted-Identity: {pai}\r\n{tail}"
+    )
 
 
 _LABELS: Final = frozenset(Reason) - {Reason.ALLOWED}

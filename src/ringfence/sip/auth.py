@@ -13,9 +13,8 @@ number, B when the customer is known but the number is not theirs, C otherwise.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, NamedTuple
 
 from ringfence.core.auth import MISSING, NOT_CHECKED, AuthOutcome, AuthStatus, CallerAuthenticator
 from ringfence.core.errors import InvalidNumber
@@ -46,8 +45,7 @@ def _error_classes() -> dict[str, type[ShakenError]]:
 _ERRORS: Final = _error_classes()
 
 
-@dataclass(frozen=True, slots=True)
-class IdentityCheck:
+class IdentityCheck(NamedTuple):
     """The verification of one call as SIP needs it: outcome, verstat and failure response."""
 
     outcome: AuthOutcome

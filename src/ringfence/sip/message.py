@@ -94,10 +94,7 @@ class SipRequest(NamedTuple):
 
     def cseq(self) -> tuple[int, str]:
         """CSeq number and method; raises :class:`SipParseError` when malformed."""
-        number, _, method = self.header("cseq").partition(" ")
-        method = method.strip()
-        if not (number.isdigit() and number.isascii() and len(number) <= 10 and method):
-            raise SipParseError(f"malformed CSeq {self.header('cseq')!r:.60}")
+        number, method = split_cseq(self.header("cseq"))
         return int(number), method
 
     @property
@@ -117,6 +114,15 @@ class NameAddr(NamedTuple):
     display: str
     uri: str
     params: str  # ";tag=…" and the like, as received (after the URI)
+
+
+def split_cseq(value: str) -> tuple[str, str]:
+    """The sequence number (decimal digits) and method of a CSeq value; raises when malformed."""
+    number, _, method = value.partition(" ")
+    method = method.strip()
+    if not (number.isdigit() and number.isascii() and len(number) <= 10 and method):
+        raise SipParseError(f"malformed CSeq {value!r:.60}")
+    return number, method
 
 
 def param(value: str, name: str) -> str:
@@ -173,21 +179,27 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _split_head(data: bytes) -> tuple[str, bytes]:
-    if len(data) > MAX_MESSAGE_BYTES:
-        raise SipParseError(f"message of {len(data)} bytes exceeds {MAX_MESSAGE_BYTES}")
-    end = data.find(b"\r\n\r\n")
-    if end < 0:
-        raise SipParseError("no empty line ends the header block (truncated message)")
-    try:
-        head = data[:end].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SipParseError(f"header block is not UTF-8 (byte {exc.start})") from None
-    # Every CR and LF must belong to a CRLF pair, and no NUL: anything else smuggles lines.
-    pairs = head.count("\r\n")
-    if head.count("\r") != pairs or head.count("\n") != pairs or "\x00" in head:
-        raise SipParseError("bare CR, bare LF or NUL in the header block (header injection)")
-    return head, data[end + 4 :]
+#: Field names as received (before the colon) → lower-case long form; a switch spells the
+#: same dozen names on every message, so each line costs one look-up instead of validating its
+#: name again. Bounded: names beyond the limit are validated every time, never stored.
+_FIELD_NAMES: dict[str, str] = {}
+_FIELD_NAMES_LIMIT: Final = 1024
+_KNOWN_METHODS: Final = frozenset(
+    {"INVITE", "ACK", "CANCEL", "OPTIONS", "BYE", "REGISTER", "PRACK", "UPDATE", "INFO"}
+)
+_REQUIRED: Final = frozenset(TRANSACTION_HEADERS)
+_INJECTION: Final = "bare CR, bare LF or NUL in the header block (header injection)"
+
+
+def _field_name(raw: str, line: str) -> str:
+    """The lower-case long form of the field name ``raw``; raises when it is not a token."""
+    name = raw.rstrip().lower()
+    if not name or not _TOKEN_CHARS.issuperset(name):
+        raise SipParseError(f"malformed header line {line!r:.80}")
+    name = COMPACT_FORMS.get(name, name)
+    if len(_FIELD_NAMES) < _FIELD_NAMES_LIMIT:
+        _FIELD_NAMES[raw] = name
+    return name
 
 
 def _start_line(line: str) -> tuple[str, str]:
@@ -197,33 +209,41 @@ def _start_line(line: str) -> tuple[str, str]:
     method, uri, version = parts
     if version != SIP_VERSION:
         raise SipParseError(f"unsupported version {version!r:.20} (only {SIP_VERSION})")
-    if not method or not _TOKEN_CHARS.issuperset(method):
+    if method not in _KNOWN_METHODS and not (method and _TOKEN_CHARS.issuperset(method)):
         raise SipParseError(f"malformed method {method!r:.30}")
     if ":" not in uri:
         raise SipParseError(f"Request-URI {uri!r:.80} is not an absolute URI")
     return method, uri
 
 
-def _headers(lines: list[str]) -> dict[str, list[str]]:
+def _headers(lines: list[str], long_lines: bool) -> dict[str, list[str]]:
+    """The header fields of ``lines`` (``long_lines``: some line may exceed :data:`MAX_LINE`)."""
     if len(lines) > MAX_HEADERS:
         raise SipParseError(f"{len(lines)} header lines, at most {MAX_HEADERS}")
     headers: dict[str, list[str]] = {}
+    names = _FIELD_NAMES
     last: list[str] | None = None
     for line in lines:
-        if len(line) > MAX_LINE:
+        if "\r" in line or "\n" in line:
+            raise SipParseError(_INJECTION)
+        if long_lines and len(line) > MAX_LINE:
             raise SipParseError(f"header line of {len(line)} characters exceeds {MAX_LINE}")
-        if line[:1] in (" ", "\t"):  # folded continuation of the previous header (LWS)
-            if last is None:
-                raise SipParseError("continuation line before any header")
-            last[-1] = f"{last[-1]} {line.strip()}"
-            continue
-        name, colon, value = line.partition(":")
-        name = name.rstrip().lower()
-        if not colon or not name or not _TOKEN_CHARS.issuperset(name):
-            raise SipParseError(f"malformed header line {line!r:.80}")
-        name = COMPACT_FORMS.get(name, name)
-        last = headers.setdefault(name, [])
-        last.append(value.strip())
+        raw, colon, value = line.partition(":")
+        name = names.get(raw) if colon else None
+        if name is None:
+            if line[:1] in (" ", "\t"):  # folded continuation of the previous header (LWS)
+                if last is None:
+                    raise SipParseError("continuation line before any header")
+                last[-1] = f"{last[-1]} {line.strip()}"
+                continue
+            if not colon:
+                raise SipParseError(f"malformed header line {line!r:.80}")
+            name = _field_name(raw, line)
+        last = headers.get(name)
+        if last is None:
+            last = headers[name] = [value.strip()]
+        else:
+            last.append(value.strip())
     return headers
 
 
@@ -250,71 +270,86 @@ def parse_request(data: bytes, *, stream: bool = False) -> SipRequest:
     Raises :class:`SipParseError` naming the first problem; it carries the request when the
     transaction headers were understood (then a ``400`` can be sent).
     """
-    head, rest = _split_head(data)
-    start, _, header_block = head.partition("\r\n")
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise SipParseError(f"message of {len(data)} bytes exceeds {MAX_MESSAGE_BYTES}")
+    end = data.find(b"\r\n\r\n")
+    if end < 0:
+        raise SipParseError("no empty line ends the header block (truncated message)")
+    try:
+        head = data[:end].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SipParseError(f"header block is not UTF-8 (byte {exc.start})") from None
+    # Every CR and LF must belong to a CRLF pair, and no NUL: anything else smuggles lines.
+    # (Lines are split at CRLF, so a CR or LF left inside one is bare; see _headers.)
+    lines = head.split("\r\n")
+    start = lines[0]
+    if "\x00" in head or "\r" in start or "\n" in start:
+        raise SipParseError(_INJECTION)
     if start.startswith(SIP_VERSION + " "):
         raise SipParseError("a response, not a request")
     method, uri = _start_line(start)
-    headers = _headers(header_block.split("\r\n") if header_block else [])
-    missing = [name for name in TRANSACTION_HEADERS if name not in headers]
-    if missing:
+    del lines[0]
+    headers = _headers(lines, len(head) > MAX_LINE)
+    if not headers.keys() >= _REQUIRED:
+        missing = [name for name in TRANSACTION_HEADERS if name not in headers]
         raise SipParseError(f"missing {', '.join(missing)}")
-    request = SipRequest(method, uri, headers, b"")
     try:
-        _, cseq_method = request.cseq()
+        _, cseq_method = split_cseq(headers["cseq"][0])
         if cseq_method != method:
             raise SipParseError(f"CSeq method {cseq_method!r:.20} is not {method!r}")
-        forwards = request.header("max-forwards")
-        if forwards and not (forwards.isdigit() and forwards.isascii() and int(forwards) < 256):
-            raise SipParseError(f"malformed Max-Forwards {forwards!r:.20}")
-        body = _body(headers, rest, stream)
+        forwards = headers.get("max-forwards")
+        if forwards and forwards[0]:
+            hops = forwards[0]
+            if not (hops.isdigit() and hops.isascii() and int(hops) < 256):
+                raise SipParseError(f"malformed Max-Forwards {hops!r:.20}")
+        body = _body(headers, data[end + 4 :], stream)
     except SipParseError as exc:
-        raise SipParseError(exc.reason, request) from None
-    return request._replace(body=body)
+        raise SipParseError(exc.reason, SipRequest(method, uri, headers, b"")) from None
+    return SipRequest(method, uri, headers, body)
 
 
 def render_response(
     request: SipRequest,
     status: int,
     reason: str,
-    extra: list[tuple[str, str]] | tuple[()] = (),
+    extra: str = "",
     *,
     to_tag: str = "",
     via: str = "",
 ) -> bytes:
     """The response to ``request``: Via (``via`` replaces the topmost), From, To (with
-    ``to_tag`` unless it has a tag), Call-ID, CSeq, then ``extra`` and an empty body."""
+    ``to_tag`` unless it has a tag), Call-ID, CSeq, then ``extra`` (rendered header lines,
+    each ending in CRLF) and an empty body."""
     headers = request.headers
     vias = headers["via"]
-    lines = [f"{SIP_VERSION} {status} {reason}"]
-    if via:
-        lines.append(f"Via: {via}")
-        vias = vias[1:]
-    lines.extend(f"Via: {v}" for v in vias)
-    lines.append(f"From: {headers['from'][0]}")
+    more = "".join([f"Via: {v}\r\n" for v in vias[1:]]) if len(vias) > 1 else ""
     to = headers["to"][0]
-    if to_tag and not param(to, "tag"):
+    # No "tag" anywhere means no tag parameter: the common case skips parsing the parameters.
+    if to_tag and ("tag" not in to.lower() or not param(to, "tag")):
         to = f"{to};tag={to_tag}"
-    lines.append(f"To: {to}")
-    lines.append(f"Call-ID: {headers['call-id'][0]}")
-    lines.append(f"CSeq: {headers['cseq'][0]}")
-    lines.extend(f"{name}: {value}" for name, value in extra)
-    lines.append("Content-Length: 0\r\n\r\n")
-    return "\r\n".join(lines).encode()
+    return (
+        f"{SIP_VERSION} {status} {reason}\r\nVia: {via or vias[0]}\r\n{more}"
+        f"From: {headers['from'][0]}\r\nTo: {to}\r\nCall-ID: {headers['call-id'][0]}\r\n"
+        f"CSeq: {headers['cseq'][0]}\r\n{extra}Content-Length: 0\r\n\r\n"
+    ).encode()
 
 
 def source_via(top_via: str, host: str, port: int) -> str:
     """The topmost Via with ``received`` (RFC 3261 §18.2.1) and ``rport`` (RFC 3581) filled in,
     so that the response can be routed back to where the request really came from."""
-    uri_end = top_via.find(";")
-    sent_by = (top_via if uri_end < 0 else top_via[:uri_end]).split()[-1] if top_via else ""
-    sent_host = sent_by.rsplit(":", 1)[0] if sent_by.count(":") == 1 else sent_by
-    parts = top_via.split(";")
-    out = [parts[0]]
-    for part in parts[1:]:
-        if part.strip().lower() == "rport":
-            part = f"rport={port}"
-        out.append(part)
-    if sent_host.strip("[]") != host and "received=" not in top_via.lower():
-        out.append(f"received={host}")
-    return ";".join(out)
+    lower = top_via.lower()
+    semi = top_via.find(";")
+    sent_by = (top_via if semi < 0 else top_via[:semi]).split()
+    sent_host = sent_by[-1] if sent_by else ""  # none: a malformed Via, answered all the same
+    if sent_host.count(":") == 1:
+        sent_host = sent_host.rsplit(":", 1)[0]
+    via = top_via
+    if "rport" in lower:
+        parts = top_via.split(";")
+        for i in range(1, len(parts)):
+            if parts[i].strip().lower() == "rport":
+                parts[i] = f"rport={port}"
+        via = ";".join(parts)
+    if "received=" not in lower and sent_host.strip("[]") != host:
+        via = f"{via};received={host}"
+    return via

@@ -62,6 +62,12 @@ class Rule:
     trunk: str = ""
     trunk_header: str = ""
 
+    def __post_init__(self) -> None:
+        # Header names are held as the parser keys them (lower-case long form): each call then
+        # looks them up as they are.
+        for name in ("header", "ingress_header", "trunk_header"):
+            object.__setattr__(self, name, _header_name(getattr(self, name)))
+
     def matches(self, request: SipRequest, address: str) -> bool:
         """Whether every condition of this rule holds for ``request`` from ``address``."""
         if self.source is not None:
@@ -71,7 +77,7 @@ class Rule:
             except ValueError:
                 return False
         if self.header:
-            found = request.headers.get(_header_name(self.header))
+            found = request.headers.get(self.header)
             if not found or (self.value and found[0] != self.value):
                 return False
         return True
@@ -80,16 +86,16 @@ class Rule:
         """The ingress and trunk id this rule gives ``request`` (it must match)."""
         ingress = self.ingress
         if self.ingress_header:
-            declared = request.header(_header_name(self.ingress_header)).strip().lower()
-            if declared in _INGRESS_VALUES:
-                ingress = Ingress(declared)
+            declared = request.header(self.ingress_header).strip().lower()
+            ingress = _INGRESS_BY_VALUE.get(declared, ingress)
         trunk = self.trunk
         if self.trunk_header:
-            trunk = request.header(_header_name(self.trunk_header)).strip() or trunk
+            trunk = request.header(self.trunk_header).strip() or trunk
         return ingress, trunk
 
 
-_INGRESS_VALUES: Final = frozenset(i.value for i in Ingress)
+_INGRESS_BY_VALUE: Final = {i.value: i for i in Ingress}
+_INGRESS_VALUES: Final = frozenset(_INGRESS_BY_VALUE)
 
 #: Without a rules file: trust the switch's P-Ringfence-Ingress and X-Trunk headers.
 DEFAULT_RULES: Final = (

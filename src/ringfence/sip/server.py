@@ -11,10 +11,14 @@
               └─ other    ──> 405 with Allow
 
 INVITE transactions are remembered for 32 s (64·T1, RFC 3261 §17.2.1) keyed by Call-ID, CSeq
-and the topmost Via branch, so a retransmitted INVITE gets the response it got before without
-being screened (and counted by the detectors) twice. The server sends no 100 Trying and does
-not retransmit its final response: a client that lost it retransmits the INVITE and is
-answered from the cache.
+number and the topmost Via as received (it carries the branch and sent-by that RFC 3261
+§17.2.3 matches on; a retransmission, and the CANCEL of an INVITE, repeat it byte for byte),
+so a retransmitted INVITE gets the response it got before without being screened (and counted
+by the detectors) twice. The server sends no 100 Trying and does not retransmit its final
+response: a client that lost it retransmits the INVITE and is answered from the cache.
+
+ACKs and responses are never answered, whatever they hold, so they are dropped on their first
+bytes without being parsed: every call's ACK costs the server no more than its receipt.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from ringfence.core.types import Action, CallAttempt, Verdict
 from ringfence.sip.answers import DEFAULT_APPEAL_URL, answer_for
 from ringfence.sip.auth import SipShaken, SuppliedOutcome
 from ringfence.sip.message import (
+    SIP_VERSION,
     SipParseError,
     SipRequest,
     parse_name_addr,
@@ -52,7 +57,9 @@ MAX_TRANSACTIONS: Final = 500_000
 ALLOW: Final = "INVITE, ACK, CANCEL, OPTIONS"
 URI_SCHEMES: Final = frozenset({"sip", "sips", "tel"})
 Address = tuple[str, int]
-TransactionKey = tuple[str, int, str]
+TransactionKey = tuple[str, str, str]
+_ALLOW_LINE: Final = f"Allow: {ALLOW}\r\n"
+_NEVER_ANSWERED: Final = (b"ACK ", f"{SIP_VERSION} ".encode())
 
 
 class ScreeningBackend(Protocol):
@@ -100,7 +107,11 @@ class SipSettings:
 
 
 class TransactionCache:
-    """Final responses of INVITE transactions, kept ``ttl`` seconds (insertion-ordered dict)."""
+    """Final responses of INVITE transactions, kept ``ttl`` seconds (insertion-ordered dict).
+
+    Entries are inserted in time order, so the oldest is first: each insertion drops the
+    first ones while they are expired, and the oldest beyond ``limit``.
+    """
 
     def __init__(self, ttl: float = TRANSACTION_TTL_S, limit: int = MAX_TRANSACTIONS) -> None:
         self.ttl = ttl
@@ -115,8 +126,10 @@ class TransactionCache:
     def put(self, key: TransactionKey, response: bytes, now: float) -> None:
         """Remember ``response``; expired (and, beyond ``limit``, the oldest) entries go."""
         entries = self._entries
-        for oldest in itertools.islice(entries, 8):  # amortised: a few per insertion
-            if entries[oldest][0] > now and len(entries) < self.limit:
+        entries.pop(key, None)  # a new entry goes last, keeping the oldest first
+        for _ in range(2):  # two out per one in: the table drains once calls slow down
+            oldest = next(iter(entries), None)
+            if oldest is None or (entries[oldest][0] > now and len(entries) < self.limit):
                 break
             del entries[oldest]
         entries[key] = (now + self.ttl, response)
@@ -140,7 +153,8 @@ class SipServer:
         self.clock = clock
         self.transactions = TransactionCache()
         self._supplied = SuppliedOutcome.install(backend.screener)
-        self._tags = (f"rf{os.getpid():x}{n:x}" for n in itertools.count())
+        self._tag_prefix = f"rf{os.getpid():x}"
+        self._tag_serial = itertools.count()
 
     def handle(self, data: bytes, source: Address, *, stream: bool = False) -> bytes | None:
         """The response to one message from ``source``, or None (dropped or absorbed).
@@ -148,6 +162,8 @@ class SipServer:
         Never raises: malformed messages are answered 400 or dropped, and an unexpected
         failure (a bug; the parser is fuzzed) drops the message and is logged.
         """
+        if data.startswith(_NEVER_ANSWERED):
+            return None  # an ACK or a response: nothing to say, whatever follows
         try:
             return self._handle(data, source, stream)
         except Exception:
@@ -158,47 +174,36 @@ class SipServer:
         try:
             request = parse_request(data, stream=stream)
         except SipParseError as exc:
-            if exc.request is None or exc.request.method == "ACK":
+            if exc.request is None:
                 return None
             return self._respond(exc.request, source, 400, f"Bad Request ({exc.reason:.100})")
-        method = request.method
+        method = request.method  # never ACK: those are dropped in handle()
         if method == "INVITE":
             return self._invite(request, source)
-        if method == "ACK":
-            return None
         if method == "OPTIONS":
-            return self._respond(request, source, 200, "OK", [("Allow", ALLOW)])
+            return self._respond(request, source, 200, "OK", _ALLOW_LINE)
         if method == "CANCEL":
-            key = self._key(request)
-            if self.transactions.get(key, self.clock()) is None:
+            if self.transactions.get(transaction_key(request), self.clock()) is None:
                 return self._respond(request, source, 481, "Call/Transaction Does Not Exist")
             return self._respond(request, source, 200, "OK")
-        return self._respond(request, source, 405, "Method Not Allowed", [("Allow", ALLOW)])
-
-    @staticmethod
-    def _key(request: SipRequest) -> TransactionKey:
-        number, _ = request.cseq()
-        return (request.call_id, number, request.branch or request.from_tag)
+        return self._respond(request, source, 405, "Method Not Allowed", _ALLOW_LINE)
 
     def _respond(
-        self,
-        request: SipRequest,
-        source: Address,
-        status: int,
-        reason: str,
-        extra: list[tuple[str, str]] | tuple[()] = (),
+        self, request: SipRequest, source: Address, status: int, reason: str, extra: str = ""
     ) -> bytes:
         via = source_via(request.headers["via"][0], source[0], source[1])
-        return render_response(request, status, reason, extra, to_tag=next(self._tags), via=via)
+        tag = f"{self._tag_prefix}{next(self._tag_serial):x}"
+        return render_response(request, status, reason, extra, to_tag=tag, via=via)
 
     def _invite(self, request: SipRequest, source: Address) -> bytes:
         now = self.clock()
-        key = self._key(request)
-        cached = self.transactions.get(key, now)
+        key = transaction_key(request)
+        transactions = self.transactions
+        cached = transactions.get(key, now)
         if cached is not None:
             return cached
         response = self._screen(request, source, now)
-        self.transactions.put(key, response, now)
+        transactions.put(key, response, now)
         return response
 
     def _screen(self, request: SipRequest, source: Address, now: float) -> bytes:
@@ -215,7 +220,7 @@ class SipServer:
             return self._respond(request, source, 404, "Not Found")
         settings = self.settings
         ingress, trunk = settings.rules.classify(request, source[0])
-        identity = ", ".join(request.headers.get("identity", ()))
+        identities = request.headers.get("identity")
         attempt = CallAttempt(
             request.call_id,
             caller,
@@ -223,15 +228,16 @@ class SipServer:
             datetime.fromtimestamp(now, UTC),
             ingress,
             trunk,
-            identity,
+            ", ".join(identities) if identities else "",
         )
         shaken = settings.shaken
         check = shaken.check(attempt)
-        self._supplied.supply(attempt, check.outcome)
+        supplied = self._supplied
+        supplied.supply(attempt, check.outcome)
         try:
-            verdict = self.backend.screen([attempt])[0]
+            verdict = self.backend.screen((attempt,))[0]
         finally:
-            self._supplied.attempt = None  # keep no finished call alive
+            supplied.attempt = None  # keep no finished call alive
         signed = ""
         if verdict.action is not Action.BLOCK and shaken.signs(attempt):
             signed = shaken.sign(attempt, self.backend.screener.registry)
@@ -246,3 +252,9 @@ class SipServer:
             contact_host=settings.contact_host,
         )
         return self._respond(request, source, answer.status, answer.reason, answer.headers)
+
+
+def transaction_key(request: SipRequest) -> TransactionKey:
+    """Call-ID, CSeq number and topmost Via of ``request`` (see the module docstring)."""
+    headers = request.headers
+    return (headers["call-id"][0], headers["cseq"][0].partition(" ")[0], headers["via"][0])
