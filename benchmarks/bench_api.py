@@ -40,6 +40,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from tests.seeding import put_marketing_enterprise
 
 from ringfence.store import records
 from ringfence.store.db import make_engine, migrate, session_factory, transaction
@@ -160,18 +161,7 @@ def _seed(db: str) -> str:
     migrate(engine)
     at = time.time()
     with transaction(session_factory(engine)) as s:
-        records.put_enterprise(s, actor="b", at=at, enterprise_id="E1", name="E1", industry="hr")
-        records.put_trunk(s, actor="b", at=at, trunk_id="T1", enterprise_id="E1", marketing=True)
-        records.add_block(
-            s,
-            actor="b",
-            at=at,
-            first="+862155550000",
-            last="+862155559999",
-            holder_type="enterprise",
-            holder_id="E1",
-            purpose="marketing",
-        )
+        put_marketing_enterprise(s, actor="b", at=at)
         for i in range(0, 100_000, 100):
             records.add_consent(
                 s,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.seeding import put_marketing_enterprise
 
 from ringfence.api import Settings, create_app
 from ringfence.store import records
@@ -43,20 +44,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     migrate(engine)
     at = NOW.timestamp()
     with transaction(session_factory(engine)) as s:
-        for eid, industry in (("E1", "finance"), ("E2", "real_estate")):
-            records.put_enterprise(
-                s, actor="test", at=at, enterprise_id=eid, name=eid, industry=industry
-            )
-        records.put_trunk(s, actor="test", at=at, trunk_id="T1", enterprise_id="E1", marketing=True)
-        records.add_block(
-            s,
-            actor="test",
-            at=at,
-            first="+862155550000",
-            last="+862155559999",
-            holder_type="enterprise",
-            holder_id="E1",
-            purpose="marketing",
+        put_marketing_enterprise(s, actor="test", at=at, industry="finance")
+        records.put_enterprise(
+            s, actor="test", at=at, enterprise_id="E2", name="E2", industry="real_estate"
         )
         bindings = {
             "regulator": {"role": "regulator"},

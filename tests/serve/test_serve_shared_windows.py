@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from tests.seeding import put_marketing_enterprise
 from tests.serve.conftest import Server, token
 from tests.services import redis_url, unique_key
 
@@ -105,18 +106,7 @@ def _seed(db: str) -> None:
     migrate(engine)
     at = clock.time()
     with transaction(session_factory(engine)) as s:
-        records.put_enterprise(s, actor="t", at=at, enterprise_id="E1", name="E1", industry="hr")
-        records.put_trunk(s, actor="t", at=at, trunk_id="T1", enterprise_id="E1", marketing=True)
-        records.add_block(
-            s,
-            actor="t",
-            at=at,
-            first="+862155550000",
-            last="+862155559999",
-            holder_type="enterprise",
-            holder_id="E1",
-            purpose="marketing",
-        )
+        put_marketing_enterprise(s, actor="t", at=at)
         records.add_consent(
             s,
             actor="t",

@@ -6,6 +6,7 @@ import math
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
+from tests.seeding import put_marketing_enterprise
 
 from ringfence.core.registry import RegistrySnapshot
 from ringfence.store import records
@@ -18,18 +19,7 @@ A = "+8613812345678"
 
 
 def _seed(s: Session) -> None:
-    records.put_enterprise(s, actor="t", at=T0, enterprise_id="E1", name="Acme", industry="hr")
-    records.put_trunk(s, actor="t", at=T0, trunk_id="T1", enterprise_id="E1", marketing=True)
-    records.add_block(
-        s,
-        actor="t",
-        at=T0,
-        first="+862155550000",
-        last="+862155559999",
-        holder_type="enterprise",
-        holder_id="E1",
-        purpose="marketing",
-    )
+    put_marketing_enterprise(s, actor="t", at=T0, name="Acme")
     records.add_consent(
         s,
         actor="t",
