@@ -233,6 +233,27 @@ def _step_up(
     return best
 
 
+def _measure(
+    command: list[str],
+    port: int,
+    title: str,
+    rates: list[int],
+    make_calls: Callable[[Path, int], None],
+    work: Path,
+) -> dict[str, float]:
+    """Start a SIP server on CPU 0 (``command`` listens on UDP ``port``), step the rate up
+    with sipp, stop the server; the figures of :func:`_step_up`."""
+    server = subprocess.Popen(
+        [*_pin(0), *command], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_udp(port)
+        print(title)
+        return _step_up(port, rates, make_calls, work, server.pid)
+    finally:
+        _stop(server)
+
+
 def _stop(process: subprocess.Popen[bytes]) -> None:
     process.send_signal(signal.SIGINT)
     try:
@@ -322,18 +343,13 @@ def main(quick: bool = False) -> dict[str, float]:
             offset[0] += count
 
         port = _free_port()
-        server = subprocess.Popen(
-            [*_pin(0), sys.executable, "-c", SERVE, "--db", f"sqlite:///{work / 'r.db'}",
+        ours = _measure(
+            [sys.executable, "-c", SERVE, "--db", f"sqlite:///{work / 'r.db'}",
              "--port", str(_free_port()), "--sip-port", str(port), "--shaken-pki",
              str(work / "pki"), "--no-access-log"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            port, "ringfence serve (screening + Identity verification per call):",
+            rates, make_calls, work,
         )  # fmt: skip
-        try:
-            _wait_udp(port)
-            print("ringfence serve (screening + Identity verification per call):")
-            ours = _step_up(port, rates, make_calls, work, server.pid)
-        finally:
-            _stop(server)
         figures.update({f"ringfence_{k}": v for k, v in ours.items()})
         if shutil.which("kamailio") is None:
             print("kamailio not installed (apt-get install kamailio): reference skipped")
@@ -341,17 +357,11 @@ def main(quick: bool = False) -> dict[str, float]:
             kport = _free_port()
             cfg = work / "kamailio.cfg"
             cfg.write_text(KAMAILIO_CFG.format(port=kport))
-            kamailio = subprocess.Popen(
-                [*_pin(0), "kamailio", "-DD", "-E", "-f", str(cfg), "-m", "64", "-M", "8",
+            theirs = _measure(
+                ["kamailio", "-DD", "-E", "-f", str(cfg), "-m", "64", "-M", "8",
                  "-x", "tlsf", "-X", "tlsf", "-P", str(work / "k.pid"), "-Y", str(work)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                kport, "kamailio (static 302, one worker):", rates, make_calls, work,
             )  # fmt: skip
-            try:
-                _wait_udp(kport)
-                print("kamailio (static 302, one worker):")
-                theirs = _step_up(kport, rates, make_calls, work, kamailio.pid)
-            finally:
-                _stop(kamailio)
             figures.update({f"kamailio_{k}": v for k, v in theirs.items()})
             if theirs["rate"]:
                 figures["ratio"] = ours["rate"] / theirs["rate"]
