@@ -126,7 +126,7 @@ def main(quick: bool = False) -> dict[str, float]:
             write(
                 simulate(SimConfig(subscribers=20_000, seed=seed)), root / f"city{seed}", "parquet"
             )
-        model = train_on([(Bundle(root / f"city{_TRAIN_SEED}"), "truth")])
+        model = train_on([(Bundle(root / f"city{_TRAIN_SEED}"), "registry")])
         city = ingest(root / f"city{_SEED}", connect("duckdb"))
         cdrs_file = root / "cdrs.parquet"
         pq.write_table(

@@ -37,9 +37,9 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def model(tmp_path_factory: pytest.TempPathFactory) -> NumberModel:
-    """A model trained on another small city's ground truth."""
+    """A model trained on another small city's registry labels (sanctions, reports)."""
     training = _city(tmp_path_factory.mktemp("training"), TRAINING_SEED)
-    return train_on([(Bundle(training), "truth")])
+    return train_on([(Bundle(training), "registry")])
 
 
 def require_spark() -> None:

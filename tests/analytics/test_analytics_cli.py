@@ -23,7 +23,7 @@ def test_model_train_then_analyze_writes_numbers_report_and_publishes(
 ) -> None:
     model_path = tmp_path / "model.joblib"
     trained = CliRunner().invoke(
-        app, ["model", "train", str(city), "--labels", "truth", "--out", str(model_path)]
+        app, ["model", "train", str(city), "--labels", "registry", "--out", str(model_path)]
     )
     assert trained.exit_code == 0, trained.output
     assert NumberModel.load(model_path).positives > 0

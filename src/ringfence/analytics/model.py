@@ -12,8 +12,10 @@ the cores and run several times slower than one thread does.
 Training is deterministic (fixed seeds, no shuffling), so a bundle and labels give the
 same model every time.
 
-Labels come from outside the analysed data: reports and regulator decisions, or the
-simulator's ground truth of a *labelled* bundle (:mod:`ringfence.analytics.labels`).
+Labels are what a carrier knows, never ground truth (:mod:`ringfence.analytics.labels`): the
+registry's sanctions, crowd reports and lines in good standing, or a CSV of decisions. With
+registry labels the inputs the labels are read from are blanked in training, so the model
+learns how nuisance callers behave, not the labelling rule.
 A saved model is a pickle: load only models you trained yourself.
 """
 

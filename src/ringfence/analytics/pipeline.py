@@ -23,7 +23,7 @@ from ringfence.analytics.campaigns import campaigns, enterprise_scores
 from ringfence.analytics.detectors import detect
 from ringfence.analytics.engines import connect, stager
 from ringfence.analytics.ingest import Ingested, TableCount, ingest, register
-from ringfence.analytics.labels import load_labels
+from ringfence.analytics.labels import CALLER_COLUMNS, blind, load_labels
 from ringfence.analytics.model import NumberModel, train
 from ringfence.analytics.scoring import NORMAL, THRESHOLD, score
 from ringfence.analytics.signals import derive
@@ -117,16 +117,17 @@ def training_table(
     bundle: Bundle, labels: str, engine: str = "duckdb"
 ) -> tuple[pd.DataFrame, pd.Series]:
     """The model's inputs for every calling number of ``bundle`` that ``labels`` names, and
-    those labels (aligned). Numbers without a label are left out."""
+    those labels (aligned). Numbers without a label are left out; with registry labels the
+    inputs the labels are read from are blanked (:func:`ringfence.analytics.labels.blind`)."""
     data = ingest(bundle, connect(engine))
     collected = feats.collect(
         data.con, feats.number_features(data.calls, data.registry, stager(data.con))
     )
     signals = derive(collected)
     table = pd.concat([signals, detect(signals).astype(int)], axis=1)
-    known = load_labels(labels, bundle)
+    known = load_labels(labels, bundle, collected.loc[:, list(CALLER_COLUMNS)])
     table = table[table["number"].isin(known.index)].reset_index(drop=True)
-    return table, known.loc[table["number"]].reset_index(drop=True)
+    return blind(table, labels), known.loc[table["number"]].reset_index(drop=True)
 
 
 def train_on(sources: list[tuple[Bundle, str]], engine: str = "duckdb") -> NumberModel:

@@ -1,9 +1,9 @@
 """``ringfence analyze`` and ``ringfence model train``: call-record analytics on the command line.
 
 ``analyze`` scores with the detectors, combined with a learned model when ``--model PATH``
-gives one (``ringfence model train`` on labelled numbers: reports confirmed by staff,
-regulator decisions, or a simulated bundle's truth). The analytics never read truth files by
-themselves.
+gives one (``ringfence model train`` on labelled numbers: the bundles' own registry evidence —
+sanctions, crowd reports, lines in good standing — or a CSV of reports confirmed by staff and
+regulator decisions). The analytics never read truth files.
 """
 
 from __future__ import annotations
@@ -67,11 +67,12 @@ def analyze(
 
 @model_app.command("train")
 def train(
-    bundles: Annotated[list[Path], typer.Argument(help="Labelled bundle directories.")],
+    bundles: Annotated[list[Path], typer.Argument(help="Bundle directories to learn from.")],
     labels: Annotated[
         str,
         typer.Option(
-            help="`truth`: the bundles' truth_numbers (simulated bundles); "
+            help="`registry`: each bundle's own registry evidence (sanctioned or crowd-reported "
+            "numbers 1, unreported lines of the carrier and of enterprises in good standing 0); "
             "or a CSV number,label (label 1/0 or a role) applied to every bundle."
         ),
     ],
