@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sys
 
 import phonenumbers
 import pytest
@@ -231,6 +232,17 @@ def test_classification_is_cached_and_bounded() -> None:
     assert (info.hits, info.misses, info.currsize) == (1, 3, 2)
     uncached = NumberPlan(cache_size=0)
     assert uncached.classify("13812345678") == first
+
+
+def test_warm_up_loads_what_first_sight_of_odd_numbers_would() -> None:
+    plan = NumberPlan()
+    plan.warm_up()
+    assert plan.cache_info().currsize == 0
+    loaded = set(sys.modules)
+    odd = ("+86 0571 123", "+86 1382416", "0000", "+447440167033", "+12124725250", "+9991")
+    reasons = [plan.classify(raw).reason for raw in odd]
+    assert set(sys.modules) == loaded
+    assert "China (+86)" in reasons[0]
 
 
 # -- fuzzing ---------------------------------------------------------------------------------

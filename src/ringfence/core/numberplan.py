@@ -155,6 +155,16 @@ class NumberPlan:
             raise InvalidNumber(raw, info.reason)
         return info.key
 
+    def warm_up(self) -> None:
+        """Load now what libphonenumber loads on first need: every region's metadata and the
+        geocoder's country names (for the reasons of bad numbers), up to a second in all.
+
+        A server calls it at start-up, so that the first foreign or malformed number it meets
+        does not hold up every call behind it. Classifications are not cached by it.
+        """
+        phonenumbers.PhoneMetadata.load_all()
+        _place(phonenumbers.country_code_for_region(self.country), self.country)
+
     def cache_info(self) -> functools._CacheInfo:
         """Hits, misses and size of the classification cache (for metrics and benchmarks)."""
         return self._cached.cache_info()
