@@ -15,13 +15,14 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 # The screening core and STIR/SHAKEN compiled by mypyc (RINGFENCE_MYPYC=1), beside the editable pure-Python
-# install: processes started with PYTHONPATH=$(COMPILED) run it. Rebuilt when the core changes.
+# install: processes started with PYTHONPATH=$(COMPILED) run it. The build is a whole copy of the
+# package (it shadows src/ for those processes), so it is rebuilt when any file of it changes.
 COMPILED := build/compiled
-CORE_SOURCES := $(shell find src/ringfence/core src/ringfence/shaken -name '*.py')
+PACKAGE_FILES := $(shell find src/ringfence -type f -not -path '*/__pycache__/*')
 
 compiled: $(COMPILED)/.built
 
-$(COMPILED)/.built: $(STAMP) setup.py $(CORE_SOURCES)
+$(COMPILED)/.built: $(STAMP) setup.py $(PACKAGE_FILES)
 	rm -rf $(COMPILED)
 	RINGFENCE_MYPYC=1 $(BIN)/pip install --quiet --disable-pip-version-check --no-deps \
 		--no-build-isolation --target $(COMPILED) .
