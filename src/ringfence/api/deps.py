@@ -10,12 +10,15 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
-from pydantic import TypeAdapter, ValidationError
+from pydantic import Discriminator, TypeAdapter, ValidationError
+from pydantic.fields import FieldInfo
 from sqlalchemy.orm import Session
+from starlette.requests import ClientDisconnect
 
 from ringfence.api.auth import Principal
 from ringfence.api.context import AppContext
 from ringfence.api.errors import Unauthenticated
+from ringfence.api.schemas import OneOrBatch
 
 
 # The dependencies are ``async`` so that FastAPI calls them inline: a plain ``def`` one is
@@ -51,11 +54,12 @@ async def _principal(
 CurrentPrincipal = Annotated[Principal, Depends(_principal)]
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+JSON = "application/json"
 
 
 class HotRoute(APIRoute):
-    """A route that calls its endpoint ``(body, Context, CurrentPrincipal) -> Response``
-    without FastAPI's generic request handling, in the common case.
+    """A route whose endpoint ``(body, Context, CurrentPrincipal) -> Response`` is called
+    without FastAPI's generic request handling, in the common case (:meth:`answer`).
 
     That handling (the body decoded into Python objects, then validated; the dependency graph
     solved for every request) costs several times what screening a call does. Here a JSON body
@@ -63,7 +67,8 @@ class HotRoute(APIRoute):
     already knows. Anything else (another content type, a body that does not validate, a
     token not yet known or malformed, dependency overrides) goes to FastAPI's own handler, so
     every error and its shape are FastAPI's. The endpoint's signature, and so its OpenAPI
-    description, is the one FastAPI documents.
+    description, is the one FastAPI documents. :class:`~ringfence.api.fastpath.HotFront`
+    calls :meth:`answer` before the app's routing too.
     """
 
     def get_route_handler(self) -> Handler:
@@ -93,11 +98,9 @@ class HotRoute(APIRoute):
                 f"HotRoute {self.path}: the endpoint must be async, take only a body, Context "
                 "and CurrentPrincipal, and return a Response"
             )
-        # as FastAPI validates the body (fastapi._compat.ModelField), but straight from JSON
-        field = body.field_info
-        adapter: TypeAdapter[Any] = TypeAdapter(Annotated[field.annotation, field])  # type: ignore[arg-type]
-        parse = adapter.validate_json
-        body_name, context_name, principal_name = body.name, names[_context], names[_principal]
+        self._parse = _json_validator(body.field_info)
+        self._endpoint: Callable[..., Coroutine[Any, Any, Response]] = endpoint
+        self._names = (body.name, names[_context], names[_principal])
 
         async def handler(request: Request) -> Response:
             context: AppContext = request.app.state.context
@@ -108,16 +111,57 @@ class HotRoute(APIRoute):
                 principal = None
             if (
                 principal is None
-                or headers.get("content-type", "application/json") != "application/json"
+                or headers.get("content-type", JSON) != JSON
                 or request.app.dependency_overrides
             ):
                 return await generic(request)
             try:
-                value = parse(await request.body())
-            except ValidationError:
+                body = await request.body()
+            except ClientDisconnect:  # FastAPI's own 400 (reading again meets the same end)
+                return await generic(request)
+            response = await self.answer(body, context, principal)
+            if response is None:
                 return await generic(request)  # FastAPI's own 422 (the body is kept)
-            arguments = {body_name: value, context_name: context, principal_name: principal}
-            response: Response = await endpoint(**arguments)
             return response
 
         return handler
+
+    async def answer(
+        self, body: bytes, context: AppContext, principal: Principal
+    ) -> Response | None:
+        """The endpoint's response to a JSON ``body`` sent by ``principal``, or None when the
+        body does not validate (FastAPI's own handling has the error to answer then)."""
+        try:
+            value = self._parse(body)
+        except ValidationError:
+            return None
+        body_name, context_name, principal_name = self._names
+        arguments = {body_name: value, context_name: context, principal_name: principal}
+        return await self._endpoint(**arguments)
+
+
+def _json_validator(field: FieldInfo) -> Callable[[bytes], Any]:
+    """Validates a JSON body as FastAPI validates this body field (fastapi._compat.ModelField),
+    but straight from JSON; a :class:`OneOrBatch` union by the model the body names first."""
+    adapter: TypeAdapter[Any] = TypeAdapter(Annotated[field.annotation, field])  # type: ignore[arg-type]
+    union = _one_or_batch(field)
+    if union is None:
+        return adapter.validate_json
+
+    def validate(data: bytes) -> Any:
+        try:
+            return union.model_for(data).model_validate_json(data)
+        except ValidationError:
+            return adapter.validate_json(data)  # maybe the other model; else the union's errors
+
+    return validate
+
+
+def _one_or_batch(field: FieldInfo) -> OneOrBatch | None:
+    """The :class:`OneOrBatch` whose ``kind`` discriminates this field's union, if one does."""
+    for meta in field.metadata:
+        if isinstance(meta, Discriminator):
+            owner = getattr(meta.discriminator, "__self__", None)
+            if isinstance(owner, OneOrBatch):
+                return owner
+    return None

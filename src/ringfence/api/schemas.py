@@ -56,24 +56,46 @@ class AttemptBatch(Model):
     attempts: Annotated[list[Attempt], Field(min_length=1)]
 
 
-def _one_or_batch(key: str, one: type[Model], batch: type[Model]) -> Discriminator:
-    """Tells a ``one | batch`` body apart before validating it: a batch has ``key``.
+class OneOrBatch:
+    """Tells a ``one | batch`` body apart (:meth:`kind`): a batch is an object with ``key``.
 
     A plain union validates a batch against the single model too, and that failure costs more
     than the batch itself (each error carries the whole input). The tags are the models' names,
     so errors name the model as a plain union's do.
+
+    A callable discriminator needs the body decoded into Python objects first, which costs
+    about as much as validating it; :meth:`model_for` guesses the model from the raw JSON
+    instead. Both models forbid unknown fields and only the batch has ``key``, so a body that
+    the guessed model accepts is one this discriminator would have sent to that model too.
     """
 
-    def kind(value: Any) -> str:
-        is_batch = key in value if isinstance(value, dict) else isinstance(value, batch)
-        return batch.__name__ if is_batch else one.__name__
+    def __init__(self, key: str, one: type[Model], batch: type[Model]) -> None:
+        if (
+            key in one.model_fields
+            or key not in batch.model_fields
+            or one.model_config.get("extra") != "forbid"
+            or batch.model_config.get("extra") != "forbid"
+        ):
+            raise TypeError(
+                f"{one.__name__} | {batch.__name__}: both must forbid extra fields, and only "
+                f"{batch.__name__} have {key!r}"
+            )
+        self.key, self.one, self.batch = key, one, batch
+        self._marker = f'"{key}"'.encode()
 
-    return Discriminator(kind)
+    def kind(self, value: Any) -> str:
+        """The tag of ``value``: the discriminator proper."""
+        is_batch = self.key in value if isinstance(value, dict) else isinstance(value, self.batch)
+        return self.batch.__name__ if is_batch else self.one.__name__
+
+    def model_for(self, data: bytes) -> type[Model]:
+        """The model a JSON body most likely is (the batch when ``"key"`` appears in it)."""
+        return self.batch if self._marker in data else self.one
 
 
 AttemptOrBatch = Annotated[
     Annotated[Attempt, Tag("Attempt")] | Annotated[AttemptBatch, Tag("AttemptBatch")],
-    _one_or_batch("attempts", Attempt, AttemptBatch),
+    Discriminator(OneOrBatch("attempts", Attempt, AttemptBatch).kind),
 ]
 
 
@@ -109,7 +131,7 @@ class CallEndBatch(Model):
 
 CallEndOrBatch = Annotated[
     Annotated[CallEndIn, Tag("CallEndIn")] | Annotated[CallEndBatch, Tag("CallEndBatch")],
-    _one_or_batch("events", CallEndIn, CallEndBatch),
+    Discriminator(OneOrBatch("events", CallEndIn, CallEndBatch).kind),
 ]
 
 
