@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import delete
-from tests.api.conftest import Api
+from tests.api.conftest import OTHER, Api
 
 from ringfence.api.auth import Authenticator, Role
 from ringfence.api.errors import Unauthenticated
+from ringfence.store import queries
 from ringfence.store.db import transaction
 from ringfence.store.models import PrincipalRow
-from ringfence.store.records import token_hash
+from ringfence.store.records import revoke_principal, token_hash
 
 
 class Clock:
@@ -46,3 +47,20 @@ def test_malformed_headers_are_refused_without_a_lookup(header: str | None) -> N
     auth = Authenticator(None)  # type: ignore[arg-type]  # no registry: it must not be asked
     with pytest.raises(Unauthenticated):
         auth.cached(header)
+
+
+def test_a_revoked_token_is_refused_as_soon_as_the_feed_reaches_the_server(api: Api) -> None:
+    context = api.app.state.context
+    headers = api.as_("carrier")
+    assert api.client.get(f"/v1/numbers/{OTHER}", headers=headers).status_code == 200
+    with context.sessions() as session:  # the principal behind the carrier's token
+        token = headers["Authorization"].removeprefix("Bearer ")
+        row = queries.principal_by_hash(session, token_sha256=token_hash(token))
+        assert row is not None
+    with transaction(context.sessions) as session:
+        revoke_principal(session, actor="cli:tokens", at=0.0, principal_id=row.id)
+    context.service.catch_up()  # what the server's feed poller does within milliseconds
+    refused = api.client.get(f"/v1/numbers/{OTHER}", headers=headers)
+    assert refused.status_code == 401
+    assert "revoked" in refused.json()["error"]["message"]
+    assert api.client.get(f"/v1/numbers/{OTHER}", headers=api.as_("regulator")).status_code == 200

@@ -5,13 +5,21 @@ from __future__ import annotations
 import math
 
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from tests.seeding import put_marketing_enterprise
 
 from ringfence.core.registry import RegistrySnapshot
-from ringfence.store import records
-from ringfence.store.db import transaction
-from ringfence.store.feed import Change, Effect, apply_change, changes, load_snapshot
+from ringfence.store import queries, records
+from ringfence.store.db import session_factory, transaction
+from ringfence.store.feed import (
+    Change,
+    Effect,
+    FeedProbe,
+    apply_change,
+    changes,
+    load_snapshot,
+)
 from ringfence.store.models import TrunkRow
 
 T0 = 1_551_400_000.0
@@ -91,3 +99,18 @@ def test_deletions_ask_for_a_reload(sessions: sessionmaker[Session]) -> None:
 )
 def test_effects_of_changes_the_snapshot_cannot_apply(action: str, effect: Effect) -> None:
     assert apply_change(RegistrySnapshot(), Change(1, action, {})) is effect
+
+
+def test_the_probe_sees_each_write_and_survives_a_lost_connection(engine: Engine) -> None:
+    sessions = session_factory(engine)
+    probe = FeedProbe(engine)
+    try:
+        assert probe.latest() == 0
+        with transaction(sessions) as s:
+            put_marketing_enterprise(s, actor="test", at=T0)
+            written = queries.last_seq(s)
+        assert written > 0 and probe.latest() == written  # a write after the probe's last look
+        probe.close()
+        assert probe.latest() == written  # reopens on the next look
+    finally:
+        probe.close()

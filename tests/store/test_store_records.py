@@ -11,14 +11,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ringfence.core.registry import RegistrySnapshot
 from ringfence.store import queries, records
 from ringfence.store.db import transaction
 from ringfence.store.errors import (
     InvalidRecord,
     RateLimited,
     RecordConflict,
+    RecordNotFound,
     UnknownReference,
 )
+from ringfence.store.feed import Effect, apply_change, changes
 from ringfence.store.models import AuditEntry, PrincipalRow
 
 T0 = 1_551_400_000.0  # 2019-03-01
@@ -255,3 +258,22 @@ def test_tokens_are_stored_as_hashes(sessions: sessionmaker[Session]) -> None:
         stored = s.scalar(select(func.count()).where(PrincipalRow.token_sha256 == token))
     assert found is not None and found.id == row.id and found.role == "carrier"
     assert stored == 0
+
+
+def test_revoking_a_token_is_recorded_once_and_fed_to_screeners(
+    sessions: sessionmaker[Session],
+) -> None:
+    with transaction(sessions) as s:
+        _token, row = records.create_principal(s, actor="cli", at=T0, role="carrier")
+        seq = queries.last_seq(s)
+    for at in (T0 + 5, T0 + 9):  # the second revocation keeps the first time, writes nothing
+        with transaction(sessions) as s:
+            records.revoke_principal(s, actor="cli", at=at, principal_id=row.id)
+    with sessions() as s:
+        listed = {p.id: p.revoked_at for p in queries.principals(s)}
+        fed = changes(s, after=seq)
+    assert listed[row.id] == T0 + 5
+    assert [(c.action, c.record["revoked_at"]) for c in fed] == [("principal.revoke", T0 + 5)]
+    assert apply_change(RegistrySnapshot(), fed[0]) is Effect.REVOKED
+    with pytest.raises(RecordNotFound, match="principal"), transaction(sessions) as s:
+        records.revoke_principal(s, actor="cli", at=T0, principal_id=row.id + 1000)

@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ringfence.api import errors
 from ringfence.api.auth import Authenticator
 from ringfence.api.context import AppContext, Metrics
+from ringfence.api.fastpath import HotFront, declared_over
 from ringfence.api.routes import (
     blocks,
     consents,
@@ -35,6 +36,7 @@ from ringfence.core.policy import Policy, load_policy, load_policy_file
 from ringfence.server.screening import ScreeningService
 from ringfence.server.shared_live import RedisEventLog, ReplicatedLiveState
 from ringfence.store.db import make_engine, migrate, session_factory
+from ringfence.store.feed import FeedProbe
 
 ROUTERS = (
     screening,
@@ -74,9 +76,9 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
             policy.detectors, RedisEventLog(settings.redis_url, key=settings.redis_key)
         )
     service = ScreeningService(policy, sessions, live=live, clock=clock)
-    context = AppContext(
-        settings, engine, sessions, service, Authenticator(sessions), Metrics(), clock
-    )
+    authenticator = Authenticator(sessions)
+    service.on_revoke.append(authenticator.forget)
+    context = AppContext(settings, engine, sessions, service, authenticator, Metrics(), clock)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -108,16 +110,21 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.time) ->
     for module in ROUTERS:
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(HotFront, api=app)  # outside BodyLimit: the first to see a request
     return app
 
 
 def _poll(context: AppContext, stop: threading.Event) -> None:
     """Apply the change feed until ``stop`` (writes by other processes arrive this way)."""
-    while not stop.wait(context.settings.feed_poll_s):
-        try:
-            context.metrics.feed_seq.set(context.service.catch_up())
-        except Exception:  # a database hiccup must not end the feed; retry next tick
-            errors.log.exception("change feed poll failed")
+    probe = FeedProbe(context.engine)
+    try:
+        while not stop.wait(context.settings.feed_poll_s):
+            try:
+                context.metrics.feed_seq.set(context.service.poll(probe))
+            except Exception:  # a database hiccup must not end the feed; retry next tick
+                errors.log.exception("change feed poll failed")
+    finally:
+        probe.close()
 
 
 class BodyLimit:
@@ -131,23 +138,31 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+        if declared_over(dict(scope["headers"]).get(b"content-length"), self.limit):
             await self._refuse(send)
             return
-        seen = 0
+        seen, over, started = 0, False, False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.limit:
+                over = True
                 raise _TooLarge
             return message
 
-        try:
-            await self.app(scope, counted, send)
-        except _TooLarge:
+        # FastAPI answers an error raised while it reads a body itself (400, "error parsing the
+        # body"): once the body is over the limit, the app's answer is dropped for the 413.
+        async def guarded(message: Message) -> None:
+            nonlocal started
+            if not over or started:
+                started = True
+                await send(message)
+
+        with suppress(_TooLarge):  # raised on by a layer that does not answer it
+            await self.app(scope, counted, guarded)
+        if over and not started:
             await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:

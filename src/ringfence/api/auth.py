@@ -7,8 +7,10 @@
 
 Tokens are random strings (``ringfence tokens create``); the registry keeps only their
 SHA-256. Known principals are cached in memory for :data:`PRINCIPAL_TTL_S`: screening at
-thousands of requests per second must not query the database to authenticate each one, and a
-principal taken out of the registry is refused by every process within that time.
+thousands of requests per second must not query the database to authenticate each one. A
+revoked token (``ringfence tokens revoke``) is refused as soon as the process applies the
+revocation from the change feed (:meth:`Authenticator.forget`), and by every process within
+:data:`PRINCIPAL_TTL_S` in any case.
 """
 
 from __future__ import annotations
@@ -102,12 +104,18 @@ class Authenticator:
         with self._sessions() as session:
             row = queries.principal_by_hash(session, token_sha256=digest)
         with self._lock:
-            if row is None:
+            if row is None or row.revoked_at is not None:
                 self._known.pop(digest, None)
-                raise Unauthenticated("unknown bearer token")
+                raise Unauthenticated("revoked bearer token" if row else "unknown bearer token")
             principal = Principal(row.id, Role(row.role), row.enterprise_id, row.number)
             self._known[digest] = (principal, self._clock() + self._ttl_s)
         return principal
+
+    def forget(self) -> None:
+        """Drop every cached principal (a token was revoked): the next request of each
+        principal reads the registry again."""
+        with self._lock:
+            self._known.clear()
 
 
 def _digest(authorization: str | None) -> str:

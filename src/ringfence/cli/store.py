@@ -1,4 +1,4 @@
-"""Commands over the registry and the server: ``serve``, ``registry import``, ``tokens create``.
+"""Commands over the registry and the server: ``serve``, ``registry import``, ``tokens``.
 
 Mount in ``ringfence.cli.main``::
 
@@ -180,3 +180,51 @@ def create_token(
             number=key,
         )
     print(token)
+
+
+@tokens_app.command("list")
+def list_tokens(db: DbOption = DEFAULT_URL) -> None:
+    """List the API principals: id, role, binding, when created and revoked (never a token)."""
+    from ringfence.server.privacy import mask_numbers
+    from ringfence.store.queries import principals
+
+    engine = make_engine(db)
+    migrate(engine)
+    with session_factory(engine)() as session:
+        rows = principals(session)
+    table = Table("id", "role", "enterprise", "number", "created", "revoked", title="principals")
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.role,
+            row.enterprise_id,
+            mask_numbers(row.number),
+            _when(row.created_at),
+            _when(row.revoked_at) if row.revoked_at is not None else "",
+        )
+    out.print(table)
+
+
+@tokens_app.command("revoke")
+def revoke_token(
+    principal_id: Annotated[int, typer.Argument(help="The principal's id (`tokens list`).")],
+    db: DbOption = DEFAULT_URL,
+) -> None:
+    """Revoke a principal's token: every server refuses it within a second (the change feed)."""
+    from ringfence.store.records import revoke_principal
+
+    engine = make_engine(db)
+    migrate(engine)
+    with transaction(session_factory(engine)) as session:
+        row = revoke_principal(
+            session, actor="cli:tokens", at=time.time(), principal_id=principal_id
+        )
+        role, revoked_at = row.role, row.revoked_at
+    out.print(f"principal {principal_id} ({role}) revoked at {_when(revoked_at)}")
+
+
+def _when(epoch: float | None) -> str:
+    """An epoch as local ISO 8601 to the second."""
+    from datetime import datetime
+
+    return datetime.fromtimestamp(epoch or 0).astimezone().isoformat(timespec="seconds")

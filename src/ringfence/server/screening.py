@@ -43,7 +43,14 @@ from ringfence.core.types import (
 from ringfence.server.shared_live import ReplicatedLiveState
 from ringfence.store import queries
 from ringfence.store.errors import UnknownReference
-from ringfence.store.feed import Change, Effect, apply_change, changes, load_snapshot
+from ringfence.store.feed import (
+    Change,
+    Effect,
+    FeedProbe,
+    apply_change,
+    changes,
+    load_snapshot,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +94,8 @@ class ScreeningService:
             self.screener.ledger = live.ledger
             self._shared = _Shared(live)
         self.seq = 0
+        #: Called when the feed brings a token revocation (the API's principal cache).
+        self.on_revoke: list[Callable[[], None]] = []
         self.reload()
         with self.lock, self._shared:
             pass  # a new process replays the shared windows first
@@ -113,9 +122,19 @@ class ScreeningService:
                 self.seq = max(self.seq, change.seq)  # a reload may have gone further
             return self.seq
 
+    def poll(self, probe: FeedProbe) -> int:
+        """:meth:`catch_up` when ``probe`` shows writes past the snapshot's position (the
+        poller's tick: most ticks find nothing and cost one cheap query)."""
+        if probe.latest() > self.seq:
+            return self.catch_up()
+        return self.seq
+
     def _apply(self, change: Change) -> None:
         effect = apply_change(self.screener.registry, change)
-        if effect is Effect.RELOAD:
+        if effect is Effect.REVOKED:
+            for forget in self.on_revoke:
+                forget()
+        elif effect is Effect.RELOAD:
             self.reload()
         elif effect is Effect.REPORT:
             r = change.record

@@ -166,6 +166,8 @@ class PrincipalRow(Base):
     enterprise_id: Mapped[str] = mapped_column(String(64), default="")
     number: Mapped[str] = mapped_column(String(NUMBER), default="")
     created_at: Mapped[float] = mapped_column(Float)
+    #: When the token was revoked (``ringfence tokens revoke``); None while it is valid.
+    revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True, default=None)
 
 
 class AuditEntry(Base):

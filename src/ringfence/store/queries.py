@@ -107,6 +107,11 @@ def principal_by_hash(session: Session, *, token_sha256: str) -> PrincipalRow | 
     return session.scalar(select(PrincipalRow).where(PrincipalRow.token_sha256 == token_sha256))
 
 
+def principals(session: Session) -> list[PrincipalRow]:
+    """Every principal, oldest first, revoked ones included (their ``revoked_at`` set)."""
+    return list(session.scalars(select(PrincipalRow).order_by(PrincipalRow.id)))
+
+
 def changes_since(session: Session, *, seq: int, limit: int = 10_000) -> list[AuditEntry]:
     """Audit entries after ``seq`` in sequence order: the change feed."""
     query = select(AuditEntry).where(AuditEntry.seq > seq).order_by(AuditEntry.seq).limit(limit)

@@ -408,3 +408,14 @@ def create_principal(
     session.flush()
     audit(session, actor=actor, action="principal.create", at=at, record=as_dict(row))
     return token, row
+
+
+def revoke_principal(session: Session, *, actor: str, at: float, principal_id: int) -> PrincipalRow:
+    """Revoke principal ``principal_id``'s token from ``at`` on (idempotent: revoking a revoked
+    token keeps its first revocation time). RecordNotFound for an unknown id."""
+    row = _get(session, PrincipalRow, principal_id, "principal")
+    if row.revoked_at is None:
+        row.revoked_at = at
+        session.flush()
+        audit(session, actor=actor, action="principal.revoke", at=at, record=as_dict(row))
+    return row
