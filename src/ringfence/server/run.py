@@ -42,6 +42,9 @@ def serve(
     for name in LOGGERS:
         logging.getLogger(name).addFilter(mask)
 
+    # libphonenumber's lazily loaded data, loaded now rather than on the first odd number
+    app.state.context.service.plan.warm_up()
+
     async def main() -> None:
         listener = None
         if sip_port:
