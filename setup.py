@@ -11,8 +11,10 @@ import os
 from setuptools import setup
 
 #: The modules every screened call runs through: the core's checks, detectors, number plan and
-#: registry look-ups, and STIR/SHAKEN signing and verification. Policy loading and parameters
-#: stay Python (they introspect dataclasses, and run once).
+#: registry look-ups, STIR/SHAKEN signing and verification (certificates, Identity, PASSporT),
+#: and the SIP server (parsing, ingress rules, transactions, answers). Policy loading and
+#: parameters stay Python (they introspect dataclasses, and run once), as does the SIP
+#: transport (asyncio protocols; per datagram it only reads and sends).
 COMPILED_MODULES = (
     "core/checks",
     "core/context",
@@ -28,11 +30,20 @@ COMPILED_MODULES = (
     "core/detectors/one_ring",
     "core/detectors/reports",
     "core/detectors/robocall",
+    "shaken/certs",
+    "shaken/identity",
     "shaken/jws",
     "shaken/passport",
+    "shaken/screening",
     "shaken/signer",
     "shaken/tn",
     "shaken/verifier",
+    "shaken/x5u",
+    "sip/answers",
+    "sip/auth",
+    "sip/message",
+    "sip/rules",
+    "sip/server",
 )
 
 ext_modules = []

@@ -12,7 +12,7 @@ import math
 import subprocess
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -106,8 +106,11 @@ def pki_dir(pki: ShakenPki, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-@pytest.fixture
-def server(run_server: Callable[[SipServer], Running], pki_dir: Path) -> Running:
+def serve(
+    run_server: Callable[[SipServer], Running],
+    pki_dir: Path,
+    clock: Callable[[], float] = time.time,
+) -> Running:
     base = load_policy("cn")
     policy = dataclasses.replace(
         base,
@@ -117,7 +120,20 @@ def server(run_server: Callable[[SipServer], Running], pki_dir: Path) -> Running
     screener = Screener(policy, registry())
     prime(screener)
     settings = SipSettings(shaken=SipShaken.from_pki_dir(pki_dir))
-    return run_server(SipServer(LocalBackend(screener), settings))
+    return run_server(SipServer(LocalBackend(screener), settings, clock=clock))
+
+
+@pytest.fixture
+def server(run_server: Callable[[SipServer], Running], pki_dir: Path) -> Running:
+    return serve(run_server, pki_dir)
+
+
+def daytime() -> Callable[[], float]:
+    """The wall clock moved to 10:00 in Beijing today, inside every marketing calling window
+    (at night, marketing calls are blocked OUTSIDE_CALLING_HOURS whatever else holds)."""
+    now = datetime.now(UTC) + timedelta(hours=8)  # China Standard Time, no summer time
+    offset = (now.replace(hour=10, minute=0, second=0, microsecond=0) - now).total_seconds()
+    return lambda: time.time() + offset
 
 
 def sign(pki: ShakenPki, orig: str, dest: str, *, iat: int | None = None) -> str:
@@ -267,7 +283,10 @@ def test_call_through_the_server(
         assert reason in warning, warning
 
 
-def test_frequency_cap_blocks_the_second_marketing_call(server: Running, tmp_path: Path) -> None:
+def test_frequency_cap_blocks_the_second_marketing_call(
+    run_server: Callable[[SipServer], Running], pki_dir: Path, tmp_path: Path
+) -> None:
+    server = serve(run_server, pki_dir, daytime())
     keys = {"caller": ACME, "ingress": "enterprise", "trunk": "t-acme"}
     sipp(server.port, "redirect_unverified", tmp_path / "first.log", **keys)
     messages = sipp(server.port, "decline_603", tmp_path / "second.log", **keys)

@@ -157,6 +157,14 @@ class Verifier:
             signed, signalled, country_code=self.country_code, trunk_prefix=self.trunk_prefix
         )
 
+    def _plainly_same(self, signed: str, signalled: str) -> bool:
+        """Whether ``signalled`` is ``signed`` (a canonical digit string) with a leading ``+``
+        (a global number, whatever the country code) or, without a country code, the same
+        string. True only where :meth:`_same` is; False says nothing (then ask it)."""
+        if len(signalled) == len(signed) + 1:
+            return signalled.startswith("+") and signalled.endswith(signed)
+        return signalled == signed and not self.country_code
+
     def _among(self, signed: tuple[str, ...], signalled: str) -> bool:
         # A plain loop: any() over a generator costs a frame per call on this per-call path.
         for value in signed:  # noqa: SIM110
@@ -306,18 +314,18 @@ class Verifier:
             verify_es256(key.public_key, passport.signing_input, passport.signature)
         else:
             verify_es256_der(key.public_key, passport.signing_input, der)
-        # A fast-path PASSporT has one dest and digit-string numbers: without a country code,
-        # equal strings are then the same number (the usual case), as _same would find.
-        plain = der is not None and not self.country_code
+        # A fast-path PASSporT has one dest and digit-string numbers: those are matched first
+        # in the forms that need no parsing (see _plainly_same), as _same would match them.
+        plain = der is not None
         if (
             orig is not None
-            and not (plain and orig == passport.orig)
+            and not (plain and self._plainly_same(passport.orig, orig))
             and not self._same(passport.orig, orig)
         ):
             raise OrigMismatch(f"PASSporT orig {passport.orig!r:.40} is not From {orig!r:.40}")
         if (
             dest is not None
-            and not (plain and dest == passport.dest[0])
+            and not (plain and self._plainly_same(passport.dest[0], dest))
             and not self._among(passport.dest, dest)
         ):
             raise DestMismatch(f"To {dest!r:.40} is not among PASSporT dest {passport.dest!r:.80}")

@@ -16,7 +16,7 @@ URI in P-Asserted-Identity, as the terminating network expects it.
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from typing import Final
 
 from ringfence.core.policy import Policy
 from ringfence.core.reasons import Reason
@@ -37,13 +37,19 @@ ANALYTICS_REASONS: Final = frozenset(
 DEFAULT_APPEAL_URL: Final = "https://appeal.ringfence.example/v1/appeal"
 
 
-class Answer(NamedTuple):
+class Answer:
     """A final response: status, reason phrase and the header lines beyond the transaction
     ones, rendered (``Name: value`` and CRLF each), ready to go into the response."""
 
-    status: int
-    reason: str
-    headers: str
+    __slots__ = ("headers", "reason", "status")
+
+    def __init__(self, status: int, reason: str, headers: str) -> None:
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+
+    def __repr__(self) -> str:
+        return f"Answer({self.status}, {self.reason!r}, {self.headers!r})"
 
 
 def _host(uri: str) -> str:

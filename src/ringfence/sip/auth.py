@@ -14,7 +14,7 @@ number, B when the customer is known but the number is not theirs, C otherwise.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import Final
 
 from ringfence.core.auth import MISSING, NOT_CHECKED, AuthOutcome, AuthStatus, CallerAuthenticator
 from ringfence.core.errors import InvalidNumber
@@ -24,7 +24,7 @@ from ringfence.core.types import CallAttempt, Ingress
 from ringfence.shaken import errors as shaken_errors
 from ringfence.shaken.errors import VERSTAT_NONE, VERSTAT_PASSED, ShakenError
 from ringfence.shaken.pki import SP_KEY_FILE, load_private_key, read_manifest
-from ringfence.shaken.screening import ShakenAuthenticator
+from ringfence.shaken.screening import PASSED_OUTCOMES, ShakenAuthenticator
 from ringfence.shaken.signer import AuthenticationService, CustomerRelation, Signer
 
 #: The customer id of the carrier's own subscribers in attestation look-ups.
@@ -45,21 +45,35 @@ def _error_classes() -> dict[str, type[ShakenError]]:
 _ERRORS: Final = _error_classes()
 
 
-class IdentityCheck(NamedTuple):
-    """The verification of one call as SIP needs it: outcome, verstat and failure response."""
+class IdentityCheck:
+    """The verification of one call as SIP needs it: outcome, verstat and, when the check
+    failed, the RFC 8224 response (``sip_status`` 0 otherwise)."""
 
-    outcome: AuthOutcome
-    verstat: str
-    sip_status: int = 0  # the RFC 8224 response when the check failed
-    sip_reason: str = ""
+    __slots__ = ("outcome", "sip_reason", "sip_status", "verstat")
+
+    def __init__(
+        self, outcome: AuthOutcome, verstat: str, sip_status: int = 0, sip_reason: str = ""
+    ) -> None:
+        self.outcome = outcome
+        self.verstat = verstat
+        self.sip_status = sip_status
+        self.sip_reason = sip_reason
+
+    def __repr__(self) -> str:
+        return f"IdentityCheck({self.outcome!r}, {self.verstat!r}, {self.sip_status})"
 
 
 NOT_VERIFIED: Final = IdentityCheck(NOT_CHECKED, VERSTAT_NONE)
+#: The checks of the verifier's shared passed outcomes, by attestation.
+_PASSED: Final = {attest: IdentityCheck(o, VERSTAT_PASSED) for attest, o in PASSED_OUTCOMES.items()}
 
 
 def identity_check(outcome: AuthOutcome) -> IdentityCheck:
     """The SIP view of a verification outcome (failure → the error class's code and verstat)."""
     if outcome.status is AuthStatus.PASSED:
+        check = _PASSED.get(outcome.attest)
+        if check is not None and check.outcome is outcome:
+            return check
         return IdentityCheck(outcome, VERSTAT_PASSED)
     if outcome.status is AuthStatus.FAILED:
         cls = _ERRORS.get(outcome.error, ShakenError)
@@ -72,23 +86,29 @@ def identity_check(outcome: AuthOutcome) -> IdentityCheck:
 
 class SuppliedOutcome:
     """The screener's authenticator while the SIP server shares it: returns the outcome the
-    SIP server computed for exactly this attempt object; for any other attempt (the HTTP API)
-    it asks ``fallback``, or judges as a screener without a verifier does."""
+    SIP server computed for exactly this attempt object (one of the batch being screened);
+    for any other attempt (the HTTP API) it asks ``fallback``, or judges as a screener
+    without a verifier does."""
 
     def __init__(self, fallback: CallerAuthenticator | None = None) -> None:
         self.fallback = fallback
-        self.attempt: CallAttempt | None = None
-        self.outcome: AuthOutcome = NOT_CHECKED
+        #: By ``id(attempt)``: the attempt itself (ids are reused once objects die) and its outcome.
+        self._supplied: dict[int, tuple[CallAttempt, AuthOutcome]] = {}
 
     def supply(self, attempt: CallAttempt, outcome: AuthOutcome) -> None:
-        """Answer ``outcome`` when ``attempt`` (this very object) is verified next."""
-        self.attempt = attempt
-        self.outcome = outcome
+        """Answer ``outcome`` when ``attempt`` (this very object) is verified, until
+        :meth:`withdraw`."""
+        self._supplied[id(attempt)] = (attempt, outcome)
+
+    def withdraw(self, attempt: CallAttempt) -> None:
+        """Forget the outcome supplied for ``attempt`` (keep no finished call alive)."""
+        self._supplied.pop(id(attempt), None)
 
     def verify(self, attempt: CallAttempt) -> AuthOutcome:
-        """The supplied outcome for the supplied attempt; otherwise the fallback's answer."""
-        if attempt is self.attempt:
-            return self.outcome
+        """The supplied outcome for a supplied attempt; otherwise the fallback's answer."""
+        supplied = self._supplied.get(id(attempt))
+        if supplied is not None and supplied[0] is attempt:
+            return supplied[1]
         if self.fallback is not None:
             return self.fallback.verify(attempt)
         return NOT_CHECKED if attempt.identity else MISSING

@@ -18,7 +18,7 @@ back; otherwise the message is dropped (answering junk only feeds reflection att
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from typing import Final
 
 from ringfence.core.errors import RingfenceError
 
@@ -74,13 +74,19 @@ class SipParseError(ValueError, RingfenceError):
         return self.request is not None
 
 
-class SipRequest(NamedTuple):
+class SipRequest:
     """One parsed request. Header names are lower-case long forms; values keep their order."""
 
-    method: str
-    uri: str
-    headers: dict[str, list[str]]
-    body: bytes
+    __slots__ = ("body", "headers", "method", "uri")
+
+    def __init__(self, method: str, uri: str, headers: dict[str, list[str]], body: bytes) -> None:
+        self.method = method
+        self.uri = uri
+        self.headers = headers
+        self.body = body
+
+    def __repr__(self) -> str:
+        return f"SipRequest({self.method} {self.uri}, {len(self.headers)} headers)"
 
     def header(self, name: str) -> str:
         """The first value of header ``name`` (lower-case long form), or ``""``."""
@@ -108,12 +114,19 @@ class SipRequest(NamedTuple):
         return param(self.header("from"), "tag")
 
 
-class NameAddr(NamedTuple):
-    """A From/To/Contact/P-Asserted-Identity value: display name, URI and header parameters."""
+class NameAddr:
+    """A From/To/Contact/P-Asserted-Identity value: display name, URI and header parameters
+    (``;tag=…`` and the like, as received after the URI)."""
 
-    display: str
-    uri: str
-    params: str  # ";tag=…" and the like, as received (after the URI)
+    __slots__ = ("display", "params", "uri")
+
+    def __init__(self, display: str, uri: str, params: str) -> None:
+        self.display = display
+        self.uri = uri
+        self.params = params
+
+    def __repr__(self) -> str:
+        return f"NameAddr({self.display!r}, {self.uri!r}, {self.params!r})"
 
 
 def split_cseq(value: str) -> tuple[str, str]:
@@ -187,7 +200,6 @@ _FIELD_NAMES_LIMIT: Final = 1024
 _KNOWN_METHODS: Final = frozenset(
     {"INVITE", "ACK", "CANCEL", "OPTIONS", "BYE", "REGISTER", "PRACK", "UPDATE", "INFO"}
 )
-_REQUIRED: Final = frozenset(TRANSACTION_HEADERS)
 _INJECTION: Final = "bare CR, bare LF or NUL in the header block (header injection)"
 
 
@@ -217,13 +229,15 @@ def _start_line(line: str) -> tuple[str, str]:
 
 
 def _headers(lines: list[str], long_lines: bool) -> dict[str, list[str]]:
-    """The header fields of ``lines`` (``long_lines``: some line may exceed :data:`MAX_LINE`)."""
-    if len(lines) > MAX_HEADERS:
-        raise SipParseError(f"{len(lines)} header lines, at most {MAX_HEADERS}")
+    """The header fields of ``lines[1:]`` (``lines[0]`` is the start line; ``long_lines``: some
+    line may exceed :data:`MAX_LINE`)."""
+    if len(lines) > MAX_HEADERS + 1:
+        raise SipParseError(f"{len(lines) - 1} header lines, at most {MAX_HEADERS}")
     headers: dict[str, list[str]] = {}
     names = _FIELD_NAMES
     last: list[str] | None = None
-    for line in lines:
+    for i in range(1, len(lines)):
+        line = lines[i]
         if "\r" in line or "\n" in line:
             raise SipParseError(_INJECTION)
         if long_lines and len(line) > MAX_LINE:
@@ -288,10 +302,9 @@ def parse_request(data: bytes, *, stream: bool = False) -> SipRequest:
     if start.startswith(SIP_VERSION + " "):
         raise SipParseError("a response, not a request")
     method, uri = _start_line(start)
-    del lines[0]
     headers = _headers(lines, len(head) > MAX_LINE)
-    if not headers.keys() >= _REQUIRED:
-        missing = [name for name in TRANSACTION_HEADERS if name not in headers]
+    missing = [name for name in TRANSACTION_HEADERS if name not in headers]
+    if missing:
         raise SipParseError(f"missing {', '.join(missing)}")
     try:
         _, cseq_method = split_cseq(headers["cseq"][0])

@@ -1,11 +1,13 @@
 """SIP over UDP and TCP on asyncio (RFC 3261 §18): messages in, responses out.
 
 UDP: one datagram is one message. The loop watches the socket and, each time it is readable,
-the endpoint drains it (up to :data:`UDP_BURST` datagrams) and sends each response straight
-back with ``sendto``: one loop iteration per burst instead of one per datagram, which is what
-asyncio's datagram transport costs (several times the parsing of an INVITE). A response the
-kernel cannot take at once (send buffer full) is dropped like a lost datagram: the client
-retransmits, and a retransmitted INVITE is answered from the transaction cache.
+the endpoint drains it (up to :data:`UDP_BURST` datagrams), has the server answer them as one
+batch (:meth:`SipServer.handle_batch`: the INVITEs verified together, then screened together)
+and sends each response straight back with ``sendto``: one loop iteration per burst instead
+of one per datagram, which is what asyncio's datagram transport costs (several times the
+parsing of an INVITE). A response the kernel cannot take at once (send buffer full) is
+dropped like a lost datagram: the client retransmits, and a retransmitted INVITE is answered
+from the transaction cache.
 
 TCP: messages are framed by their Content-Length (required on streams); a connection that
 breaks framing (no header end within the size limit, a missing or bad Content-Length, a
@@ -25,7 +27,7 @@ import logging
 import re
 import socket
 from dataclasses import dataclass, field
-from typing import Final, cast
+from typing import Any, Final, cast
 
 from ringfence.sip.message import MAX_MESSAGE_BYTES, SipParseError
 from ringfence.sip.server import Address, SipServer
@@ -33,8 +35,8 @@ from ringfence.sip.server import Address, SipServer
 log = logging.getLogger("ringfence.sip")
 
 IDLE_TIMEOUT_S: Final = 120.0
-#: Datagrams handled per wake-up before the loop gets a turn (at ~200 µs per screened INVITE,
-#: 16 keep an HTTP request or a timer waiting at most a few milliseconds).
+#: Datagrams read, and answered as one batch, per wake-up before the loop gets a turn (at
+#: ~200 µs per screened INVITE, 16 keep an HTTP request or a timer waiting a few milliseconds).
 UDP_BURST: Final = 16
 #: Read size: any datagram; one over MAX_MESSAGE_BYTES is refused by the parser whole.
 UDP_MAX_DATAGRAM: Final = 65535
@@ -55,18 +57,25 @@ class UdpEndpoint:
         self._loop.add_reader(sock.fileno(), self._readable)
 
     def _readable(self) -> None:
-        recvfrom, sendto, handle = self.sock.recvfrom, self.sock.sendto, self.server.handle
+        recvfrom = self.sock.recvfrom
+        batch: list[tuple[bytes, Address]] = []
+        senders: list[Any] = []  # where each answer goes, as recvfrom gave it
         for _ in range(UDP_BURST):  # then let the loop serve its other work (HTTP, timers)
             try:
                 data, addr = recvfrom(UDP_MAX_DATAGRAM)
             except (BlockingIOError, InterruptedError):
-                return
+                break
             except OSError as exc:  # e.g. an ICMP error reported on the socket
                 log.debug("SIP UDP receive error: %s", exc)
-                return
+                break
             if len(data) <= 4 and not data.strip():
                 continue  # CRLF keep-alive
-            response = handle(data, addr if len(addr) == 2 else addr[:2])
+            batch.append((data, addr if len(addr) == 2 else addr[:2]))
+            senders.append(addr)
+        if not batch:
+            return
+        sendto = self.sock.sendto
+        for response, addr in zip(self.server.handle_batch(batch), senders, strict=True):
             if response is None:
                 continue
             try:
