@@ -9,7 +9,6 @@ compiler the test is skipped, except under CI=true, where it fails.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +20,6 @@ from ringfence.replay import replay_bundle
 from ringfence.shaken.screening import ShakenAuthenticator
 from ringfence.sim import SimConfig, simulate, write
 
-ROOT = Path(__file__).resolve().parents[2]
 REPLAY = """
 import sys
 from pathlib import Path
@@ -37,24 +35,9 @@ print(ringfence.shaken.verifier.__file__)
 """
 
 
-def _compiler() -> str | None:
-    return shutil.which(os.environ.get("CC", "cc")) or shutil.which("gcc")
-
-
 @pytest.mark.slow
-def test_compiled_core_gives_the_same_verdicts(tmp_path: Path) -> None:
-    if _compiler() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("no C compiler: the compiled core cannot be built (apt-get install gcc)")
-        pytest.skip("no C compiler (cc/gcc): the compiled core is not built")
-    target = tmp_path / "compiled"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--no-deps", "--no-build-isolation", "--target", str(target), str(ROOT)],
-        env={**os.environ, "RINGFENCE_MYPYC": "1"},
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
+def test_compiled_core_gives_the_same_verdicts(tmp_path: Path, compiled_build: Path) -> None:
+    target = compiled_build
     bundle = tmp_path / "bundle"
     write(simulate(SimConfig(subscribers=5_000, days=1, seed=8)), bundle, "csv")
     pure, compiled = tmp_path / "pure", tmp_path / "compiled-out"

@@ -27,7 +27,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import phonenumbers
 from phonenumbers import PhoneNumber, PhoneNumberType, ValidationResult, carrier
@@ -98,6 +98,7 @@ _KINDS: dict[int, NumberKind] = {
 _CARRIER_KINDS = frozenset({NumberKind.MOBILE, NumberKind.FIXED_OR_MOBILE, NumberKind.PAGER})
 
 _E164_MAX_DIGITS = 15
+_new_tuple: Final = tuple.__new__
 #: Trailing digits that never decide a number's classification (subscriber digits of a range).
 _PREFIX_FREE = 4
 #: Shortest E.164 string ('+' and 10 digits) eligible: short codes and 95xxx are excluded.
@@ -193,9 +194,10 @@ class NumberPlan:
         template = self._by_prefix.get(memo)
         if template is not None:
             national = raw[len(template.key) - len(template.national) :]
-            # the template with raw, key and national replaced; built from slices because
-            # NamedTuple._replace runs a Python-level loop over the fields (4x slower)
-            return NumberInfo._make((raw, raw, *template[2:11], national, template[12]))
+            # the template with raw, key and national replaced, built from slices by
+            # tuple.__new__ (NamedTuple._replace loops over the fields in Python, and _make
+            # is a Python-level call too)
+            return _new_tuple(NumberInfo, (raw, raw, *template[2:11], national, template[12]))
         info = self._classify_any(raw)
         if info.validity is Validity.VALID and info.key == raw:
             if len(self._by_prefix) >= _PREFIX_MEMO_SIZE:
