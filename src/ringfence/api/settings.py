@@ -22,7 +22,11 @@ class Settings:
     redis_key: str = _setting("ringfence:live", "Redis stream key of the shared windows.")
     max_body_bytes: int = _setting(1 << 20, "Largest request body accepted (413 beyond).")
     max_batch: int = _setting(1_000, "Most attempts or events in one request.")
-    feed_poll_s: float = _setting(0.02, "How often the change feed is polled (seconds).")
+    feed_poll_s: float = _setting(
+        0.05,
+        "How often the change feed is polled (seconds): at most this long before a write by "
+        "another process governs screening here.",
+    )
     reports_per_hour: int = _setting(30, "Crowd reports one reporter may file per hour.")
     migrate: bool = _setting(True, "Migrate the database schema at start-up.")
 
