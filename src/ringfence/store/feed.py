@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from ringfence.core.registry import (
@@ -175,8 +175,6 @@ class FeedProbe:
     SQLite connection never pins an old snapshot of the file. One thread uses a probe.
     """
 
-    _LATEST = select(func.max(AuditEntry.seq))
-
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._conn: Connection | None = None
@@ -186,7 +184,7 @@ class FeedProbe:
         if self._conn is None:
             self._conn = self._engine.connect()
         try:
-            seq = self._conn.execute(self._LATEST).scalar()
+            seq = self._conn.execute(queries.LAST_SEQ).scalar()
             self._conn.rollback()
         except Exception:
             self.close()  # a dropped connection: the next probe opens a new one

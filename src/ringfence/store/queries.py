@@ -118,10 +118,13 @@ def changes_since(session: Session, *, seq: int, limit: int = 10_000) -> list[Au
     return list(session.scalars(query))
 
 
+#: The sequence number of the latest write (None for an empty registry).
+LAST_SEQ = select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1)
+
+
 def last_seq(session: Session) -> int:
     """The sequence number of the latest write (0 for an empty registry)."""
-    seq = session.scalar(select(AuditEntry.seq).order_by(AuditEntry.seq.desc()).limit(1))
-    return seq or 0
+    return session.scalar(LAST_SEQ) or 0
 
 
 def select_all(model: type[Base]) -> Select[tuple[Any]]:
