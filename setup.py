@@ -16,6 +16,7 @@ from setuptools import setup
 #: parameters stay Python (they introspect dataclasses, and run once), as does the SIP
 #: transport (asyncio protocols; per datagram it only reads and sends).
 COMPILED_MODULES = (
+    "core/auth",
     "core/checks",
     "core/context",
     "core/live",

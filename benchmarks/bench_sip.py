@@ -11,7 +11,8 @@ within 2 s, or another answer) and the server kept up: it answered at least 98% 
 offered rate over the span of its answers (a server that falls behind builds a queue that a
 short step would not yet see as timeouts). The figure is the highest passing rate, with the
 p99 response time sipp measured at it (sipp times in 4 ms steps on this machine, so p99 is a
-multiple of 4 ms) and the server's CPU time per call (all its processes and threads, from
+multiple of 4 ms), the highest passing rate whose p99 was also under the goal's 20 ms,
+and the server's CPU time per call (all its processes and threads, from
 /proc; at low rates it includes the cost of waking up for every datagram, which a loaded
 server amortises).
 
@@ -64,6 +65,7 @@ STEP_S = 4.0
 WARM_UP_S = 2.0
 RATES = [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10_000, 12_000]
 QUICK_RATES = [500, 1000]
+GOAL_P99_MS = 20.0
 MAX_FAILED = 0.01  # a step fails with this share of failed calls…
 MIN_KEPT_UP = 0.98  # …or when less than this share of the offered rate was answered
 BISECT_STEPS = 2
@@ -196,9 +198,10 @@ def _step_up(
     """Step the offered rate up, then bisect below the first failing step; the best passing
     step (see the module docstring)."""
     best = {"rate": 0.0, "failed": 1.0, "p99_ms": float("nan"), "offered": 0.0}
+    within_goal = 0.0  # the highest passing rate whose p99 was under GOAL_P99_MS
 
     def step(rate: int) -> bool:
-        nonlocal best
+        nonlocal best, within_goal
         count = int(rate * STEP_S)
         calls = work / f"calls-{rate}.csv"
         make_calls(calls, count)
@@ -212,6 +215,8 @@ def _step_up(
         )
         if passed and rate > best["offered"]:
             best = {**result, "offered": float(rate)}
+        if passed and result["p99_ms"] < GOAL_P99_MS:
+            within_goal = max(within_goal, float(rate))
         return passed
 
     # Warm-up, not counted: first calls pay for imports, the certificate fetch and caches.
@@ -232,7 +237,7 @@ def _step_up(
                     high = middle
             break
         low = rate
-    return best
+    return {**best, "within_goal": within_goal}
 
 
 def _measure(
@@ -380,6 +385,10 @@ def main(quick: bool = False) -> dict[str, float]:
         f"p99 {figures.get('ringfence_p99_ms', float('nan')):.0f} ms, "
         f"{figures.get('ringfence_cpu_us_per_call', float('nan')):,.0f} µs CPU/call "
         "(goal ≥ 5,000/s, p99 < 20 ms)"
+    )
+    print(
+        f"ringfence: highest rate passed with p99 < {GOAL_P99_MS:.0f} ms: "
+        f"{figures.get('ringfence_within_goal', 0):,.0f}/s"
     )
     if "ratio" in figures:
         top = " (the highest rate offered)" if figures["kamailio_offered"] == rates[-1] else ""

@@ -119,27 +119,60 @@ events = st.lists(
 )
 
 
+Event = tuple[str, float, str, str, int, int, Disposition, Ingress, str]
+
+
+def feed(live: LiveState, event: Event, t: float) -> None:
+    """Apply an attempt, end or report event of the generated sequence at ``t``."""
+    kind, _, a, b, ring_ms, talk_ms, disposition, ingress, category = event
+    if kind == "attempt":
+        live.on_attempt(a, b, t, ingress, "T")
+    elif kind == "end":
+        start = t - (ring_ms + talk_ms) / 1000
+        live.on_end(a, b, start, ring_ms, talk_ms, disposition, ingress, "T")
+    elif kind == "report":
+        live.on_report(b, a, category, t)
+
+
 @settings(max_examples=150, deadline=None)
 @given(events, st.sampled_from([DetectorParams(), TOUCHY]))
 def test_any_event_sequence_is_handled_and_fully_evicted(
-    sequence: list[tuple[str, float, str, str, int, int, Disposition, Ingress, str]],
-    params: DetectorParams,
+    sequence: list[Event], params: DetectorParams
 ) -> None:
     live = LiveState(params)
     t = T0
-    for kind, gap, a, b, ring_ms, talk_ms, disposition, ingress, category in sequence:
+    for event in sequence:
+        kind, gap, a, b, *_, ingress, _ = event
         t += gap
-        if kind == "attempt":
-            live.on_attempt(a, b, t, ingress, "T")
-        elif kind == "end":
-            start = t - (ring_ms + talk_ms) / 1000
-            live.on_end(a, b, start, ring_ms, talk_ms, disposition, ingress, "T")
-        elif kind == "report":
-            live.on_report(b, a, category, t)
-        elif kind == "flags":
+        feed(live, event, t)
+        if kind == "flags":
             assert all(isinstance(f, Flag) for f in live.caller_flags(a, b, t, ingress, "T"))
             live.callee_warning(b, t)
-        else:
+        elif kind == "evict":
             live.evict(t)
     live.evict(t + params.longest_window_s + 1)
     assert not any(live.stats().values())
+
+
+@settings(max_examples=150, deadline=None)
+@given(events, st.sampled_from([DetectorParams(), TOUCHY]), st.integers(min_value=1, max_value=3))
+def test_evicting_a_slice_at_a_time_never_changes_a_flag(
+    sequence: list[Event], params: DetectorParams, budget: int
+) -> None:
+    """Eviction drops only state that can no longer count: a screener sweeping a few keys
+    every few calls flags exactly what one sweeping everything at once flags."""
+    whole, sliced = LiveState(params), LiveState(params)
+    t = T0
+    for event in sequence:
+        kind, gap, a, b, *_, ingress, _ = event
+        t += gap
+        feed(whole, event, t)
+        feed(sliced, event, t)
+        if kind == "flags":
+            assert whole.caller_flags(a, b, t, ingress, "T") == sliced.caller_flags(
+                a, b, t, ingress, "T"
+            )
+            assert whole.callee_warning(b, t) == sliced.callee_warning(b, t)
+        elif kind == "evict":
+            whole.evict(t)
+            sliced.evict(t, budget)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ringfence.core.windows import Holds, RecentEvents, TwoBucketCounts, evict_idle
+from ringfence.core.windows import Holds, RecentEvents, Sweep, TwoBucketCounts, evict_idle
 
 W = 600.0
 
@@ -106,3 +106,35 @@ def test_evict_idle_drops_only_stale_entries() -> None:
     states = {"old": _State(10.0), "new": _State(50.0)}
     assert evict_idle(states, 20.0) == 1
     assert list(states) == ["new"]
+
+
+def test_evict_idle_with_a_sweep_goes_a_slice_at_a_time() -> None:
+    states = {f"k{i}": _State(10.0) for i in range(5)}
+    sweep = Sweep()
+    assert evict_idle(states, 20.0, sweep, 2) == 2  # a pass over a snapshot: k0, k1
+    assert list(states) == ["k2", "k3", "k4"]
+    states["late"] = _State(10.0)  # added during the pass: visited by the next one
+    states["k2"] = _State(30.0)  # renewed before its visit: judged as it is then
+    assert evict_idle(states, 20.0, sweep, 2) == 1  # k2 (kept), k3
+    assert evict_idle(states, 20.0, sweep, 2) == 1  # k4: the pass ends here
+    assert list(states) == ["k2", "late"]
+    assert evict_idle(states, 20.0, sweep, 2) == 1  # a new pass: k2 (kept), late
+    assert list(states) == ["k2"]
+
+
+def test_holds_evict_with_a_sweep_drops_what_a_whole_sweep_drops() -> None:
+    holds: Holds[str] = Holds()
+    whole: Holds[str] = Holds()
+    for i in range(7):
+        holds.put(f"k{i}", 100.0 * i, "flag")
+        whole.put(f"k{i}", 100.0 * i, "flag")
+    sweep = Sweep()
+    dropped = sum(holds.evict(350.0, sweep, 3) for _ in range(3))  # one pass of 7 keys
+    assert dropped == whole.evict(350.0) == 4
+    assert holds == whole
+
+
+def test_a_budget_of_zero_sweeps_everything_at_once() -> None:
+    states = {f"k{i}": _State(float(i)) for i in range(10)}
+    assert evict_idle(states, 5.0, Sweep(), 0) == 5
+    assert sorted(states) == [f"k{i}" for i in range(5, 10)]

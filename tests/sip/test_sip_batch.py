@@ -12,14 +12,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ringfence.core.auth import MISSING, NOT_CHECKED, AuthOutcome, AuthStatus
+from ringfence.core.auth import MISSING, NOT_CHECKED, AuthOutcome, AuthStatus, SuppliedOutcome
 from ringfence.core.policy import load_policy
 from ringfence.core.screener import Screener
 from ringfence.core.types import CallAttempt, Ingress, Verdict
 from ringfence.shaken.pki import ShakenPki
 from ringfence.shaken.screening import ShakenAuthenticator
 from ringfence.shaken.signer import Signer
-from ringfence.sip.auth import SipShaken, SuppliedOutcome
+from ringfence.sip.auth import SipShaken
 from ringfence.sip.server import LocalBackend, SipServer, SipSettings
 
 SOURCE = ("127.0.0.1", 5555)

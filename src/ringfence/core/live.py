@@ -99,14 +99,19 @@ class LiveState:
         """A ONE_RING warning when a subscriber calls back a number (or range) flagged one-ring."""
         return self.one_ring.callback_warning(callee, t)
 
-    def evict(self, t: float) -> int:
-        """Drop state idle at ``t`` for longer than its window; returns how many entries dropped."""
+    def evict(self, t: float, budget: int = 0) -> int:
+        """Drop state idle at ``t`` for longer than its window; returns how many entries dropped.
+
+        ``budget`` 0 sweeps everything at once; otherwise each structure visits at most
+        ``budget`` more keys of an incremental pass (a screener in the call path sweeps a
+        slice every few calls instead of pausing for a whole sweep).
+        """
         return (
-            self.one_ring.evict(t)
-            + self.bombing.evict(t)
-            + self.robocall.evict(t)
-            + self.reports.evict(t)
-            + self.conversations.evict(t)
+            self.one_ring.evict(t, budget)
+            + self.bombing.evict(t, budget)
+            + self.robocall.evict(t, budget)
+            + self.reports.evict(t, budget)
+            + self.conversations.evict(t, budget)
         )
 
     def stats(self) -> dict[str, int]:

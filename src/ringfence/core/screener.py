@@ -50,8 +50,12 @@ _ENTERPRISE_HOLDER = HolderType.ENTERPRISE
 _MARKETING = Purpose.MARKETING
 _ALLOWED = (Reason.ALLOWED,)  # the reasons of every ordinary call (one shared tuple)
 
-#: How often (in screened calls) idle detector state is evicted.
-EVICT_EVERY = 50_000
+#: Every so many screened calls, the eviction of idle detector state goes on for at most
+#: EVICT_BUDGET more keys of each structure: about one key per call, enough to keep up with
+#: the keys calls create, in steps of well under a millisecond (a whole sweep at once paused
+#: a screener in the call path for some 30 ms per 200,000 keys).
+EVICT_EVERY = 1_000
+EVICT_BUDGET = 1_000
 
 
 class Screener:
@@ -93,7 +97,7 @@ class Screener:
         self._since_evict += 1
         if self._since_evict >= EVICT_EVERY:
             self._since_evict = 0
-            self.live.evict(ctx.t)
+            self.live.evict(ctx.t, EVICT_BUDGET)
         return verdict
 
     def observe(self, end: CallEnd) -> None:

@@ -16,9 +16,11 @@ for a per-event cost of a few plain-arithmetic operations (no datetime, no per-e
 * :class:`Holds` — keys flagged until a time (a flag outlives the evidence by a hold time).
 * :func:`evict_idle` — drops per-key state idle for longer than its window.
 
-Eviction is a full scan, done when the owner calls ``evict`` (periodically): it costs
-O(entries) per sweep instead of a re-ordering on every event, and copes with events whose
-times are slightly out of order (a call end carries its start time).
+Eviction is a scan, done when the owner calls ``evict`` (periodically), instead of a
+re-ordering on every event; it copes with events whose times are slightly out of order (a call
+end carries its start time). A whole scan costs O(entries) at once: some 30 ms per 200,000
+entries, a pause a server in the call path cannot afford. With a :class:`Sweep` the scan goes
+a slice of keys per call instead, so a screener sweeps a few keys every few calls.
 """
 
 from __future__ import annotations
@@ -149,12 +151,50 @@ class Holds(dict[str, tuple[float, V]]):
             return None
         return entry[1]
 
-    def evict(self, t: float) -> int:
-        """Drop holds expired before ``t``; returns how many."""
-        stale = [key for key, (until, _) in self.items() if until < t]
-        for key in stale:
-            del self[key]
-        return len(stale)
+    def evict(self, t: float, sweep: Sweep | None = None, budget: int = 0) -> int:
+        """Drop holds expired before ``t`` (with ``sweep``: among its next ``budget`` keys);
+        returns how many."""
+        stale = 0
+        for key in sweep_keys(self, sweep, budget):
+            entry = self.get(key)
+            if entry is not None and entry[0] < t:
+                del self[key]
+                stale += 1
+        return stale
+
+
+class Sweep:
+    """Where an incremental eviction pass over one dict stands.
+
+    A pass visits a snapshot of the dict's keys taken when it begins, a slice per call
+    (:func:`sweep_keys`); keys added since are visited by the next pass. A visited key is
+    judged on its state at the time of the visit, so a key dropped or renewed in between is
+    handled right.
+    """
+
+    __slots__ = ("_keys", "_next")
+
+    def __init__(self) -> None:
+        self._keys: list[str] = []
+        self._next = 0
+
+    def take(self, states: dict[str, Any], budget: int) -> list[str]:
+        """The next at most ``budget`` keys of the pass over ``states`` (a new pass when the
+        previous one is done)."""
+        start = self._next
+        if start >= len(self._keys):
+            self._keys = list(states)
+            start = 0
+        self._next = start + budget
+        return self._keys[start : start + budget]
+
+
+def sweep_keys(states: dict[str, Any], sweep: Sweep | None, budget: int) -> list[str]:
+    """The keys an eviction visits: all of them (no ``sweep``, or a ``budget`` of 0), else the
+    next slice of ``sweep``'s pass."""
+    if sweep is None or budget <= 0:
+        return list(states)
+    return sweep.take(states, budget)
 
 
 class Stamped(Protocol):
@@ -167,9 +207,15 @@ class Stamped(Protocol):
 S = TypeVar("S", bound=Stamped)
 
 
-def evict_idle(states: dict[str, S], cutoff: float) -> int:
-    """Drop every entry whose last event is before ``cutoff``; returns how many were dropped."""
-    stale = [key for key, state in states.items() if state.last < cutoff]
-    for key in stale:
-        del states[key]
-    return len(stale)
+def evict_idle(
+    states: dict[str, S], cutoff: float, sweep: Sweep | None = None, budget: int = 0
+) -> int:
+    """Drop every entry whose last event is before ``cutoff`` (with ``sweep``: among its next
+    ``budget`` keys); returns how many were dropped."""
+    stale = 0
+    for key in sweep_keys(states, sweep, budget):
+        state = states.get(key)
+        if state is not None and state.last < cutoff:
+            del states[key]
+            stale += 1
+    return stale

@@ -3,6 +3,12 @@
 A call is an attempt at ``start_time``; its end event arrives at ``start_time + ring_ms +
 talk_ms``; a crowd report arrives at ``reported_at``. Events due at the same instant are
 applied ends first, then reports, then the attempt (what is known before the call rings).
+
+With an authenticator, the calls are taken in chunks and the Identity headers of a chunk are
+verified back to back before it is screened: a verification costs ~95 µs back to back but
+110–160 µs when screening runs between two of them (the screener's state evicts the curve
+tables from the CPU cache). A verification depends only on the attempt and the certificates,
+never on what screening has learnt, so doing it ahead changes no verdict.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ringfence.bundle import Bundle, Reject, write_rejects
-from ringfence.core.auth import CallerAuthenticator
+from ringfence.core.auth import CallerAuthenticator, SuppliedOutcome
 from ringfence.core.numberplan import NumberPlan
 from ringfence.core.policy import Policy
 from ringfence.core.screener import Screener
@@ -35,6 +42,9 @@ VERDICT_COLUMNS = ("call_id", "action", "reasons", "label")
 INGRESS = {member.value: member for member in Ingress}
 DISPOSITION = {member.value: member for member in Disposition}
 Progress = Callable[[int, int], None]
+#: Calls verified ahead of screening at a time: enough for the verifications to run with hot
+#: caches, few enough that keeping one chunk of attempts alive costs nothing to speak of.
+VERIFY_AHEAD = 512
 
 
 @dataclass
@@ -62,12 +72,21 @@ def replay_bundle(
     *,
     authenticator: CallerAuthenticator | None = None,
     progress: Progress | None = None,
+    verify_ahead: int = VERIFY_AHEAD,
 ) -> ReplayResult:
-    """Screen every call of the bundle; write verdicts.csv and rejects.csv to ``out_dir``."""
+    """Screen every call of the bundle; write verdicts.csv and rejects.csv to ``out_dir``.
+
+    ``authenticator`` verifies the calls' Identity headers, ``verify_ahead`` calls at a time
+    ahead of screening them (0: each as it is screened); the verdicts are the same either way.
+    """
     started = time.perf_counter()
     bundle = Bundle(bundle_dir)
     plan = NumberPlan(policy.country)
     registry, registry_rejects = load_registry(bundle, plan)
+    ahead: _VerifyAhead | None = None
+    if authenticator is not None and verify_ahead > 0:
+        ahead = _VerifyAhead(authenticator, verify_ahead)
+        authenticator = ahead.supplied
     screener = Screener(policy, registry, plan=plan, authenticator=authenticator)
     cdrs = bundle.read("cdrs")
     reports = bundle.read("reports")
@@ -78,7 +97,7 @@ def replay_bundle(
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(VERDICT_COLUMNS)
         with _no_cyclic_gc():
-            _run(screener, cdrs.table, reports.table, writer, result, progress)
+            _run(screener, cdrs.table, reports.table, writer, result, progress, ahead)
     result.rejects = [*bundle.rejects(), *registry_rejects]
     write_rejects(out_dir / "rejects.csv", result.rejects)
     result.seconds = time.perf_counter() - started
@@ -102,6 +121,32 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+class _VerifyAhead:
+    """Verifies chunks of attempts ahead of screening; ``supplied`` is the screener's
+    authenticator, answering from the outcomes of the current chunk."""
+
+    def __init__(self, authenticator: CallerAuthenticator, chunk: int) -> None:
+        self.verify = authenticator.verify
+        self.chunk = chunk
+        # The fallback answers any attempt not verified ahead exactly as before.
+        self.supplied = SuppliedOutcome(authenticator)
+
+    def verified(self, attempts: Iterator[CallAttempt]) -> Iterator[CallAttempt]:
+        """``attempts``, each signed one's outcome supplied before it is yielded.
+
+        The outcomes of a chunk are withdrawn once the chunk has been screened, so at most
+        one chunk of attempts is kept alive.
+        """
+        verify, supply, withdraw = self.verify, self.supplied.supply, self.supplied.withdraw
+        while chunk := list(islice(attempts, self.chunk)):
+            signed = [attempt for attempt in chunk if attempt.identity]
+            for attempt in signed:
+                supply(attempt, verify(attempt))
+            yield from chunk
+            for attempt in signed:
+                withdraw(attempt)
+
+
 def _run(
     screener: Screener,
     cdrs: pa.Table,
@@ -109,6 +154,7 @@ def _run(
     writer: Any,
     result: ReplayResult,
     progress: Progress | None,
+    ahead: _VerifyAhead | None = None,
 ) -> None:
     cdrs = cdrs.take(pc.sort_indices(cdrs, sort_keys=[("start_time", "ascending")]))
     total = cdrs.num_rows
@@ -132,7 +178,11 @@ def _run(
     by_action, by_reason = result.by_action, result.by_reason
     screen, observe_keys, writerow = screener.screen_at, screener.observe_keys, writer.writerow
     # CallAttempt values are built by map (from C, one per row as the loop asks for it)
-    attempts = map(CallAttempt, call_ids, callers, callees, starts, ingress, trunk, identity)
+    attempts: Iterator[CallAttempt] = map(
+        CallAttempt, call_ids, callers, callees, starts, ingress, trunk, identity
+    )
+    if ahead is not None:
+        attempts = ahead.verified(attempts)
     for i, attempt in enumerate(attempts):
         t = epochs[i]
         while pending and pending[0][0] <= t:

@@ -116,19 +116,24 @@ class ShakenAuthenticator:
         if not attempt.identity.strip():
             return MISSING
         now = attempt.time.timestamp()
-        first_failure: ShakenError | None = None
+        # The first failure as values, not the exception: a kept exception holds its traceback,
+        # whose frame holds this variable, a reference cycle that would keep the whole call
+        # (and the SIP batch it came in) alive until the cycle collector's next full pass.
+        failed: AuthOutcome | None = None
         for value in split_identity_values(attempt.identity):
             try:
                 passport, _ = self.verifier.verify(
                     value, orig=attempt.caller, dest=attempt.callee, now=now
                 )
             except ShakenError as exc:
-                first_failure = first_failure or exc
+                if failed is None:
+                    failed = AuthOutcome(AuthStatus.FAILED, error=exc.code, detail=str(exc))
                 continue
             if passport.header.ppt == PPT_SHAKEN:
                 return PASSED_OUTCOMES.get(passport.attest) or AuthOutcome(
                     AuthStatus.PASSED, attest=passport.attest
                 )
-        if first_failure is None:
-            first_failure = PptUnsupported("no SHAKEN PASSporT among the Identity values")
-        return AuthOutcome(AuthStatus.FAILED, error=first_failure.code, detail=str(first_failure))
+        if failed is None:
+            unsupported = PptUnsupported("no SHAKEN PASSporT among the Identity values")
+            failed = AuthOutcome(AuthStatus.FAILED, error=unsupported.code, detail=str(unsupported))
+        return failed

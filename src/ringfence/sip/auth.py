@@ -2,8 +2,8 @@
 
 Verification (STI-VS) runs before screening because the SIP answer needs more than the
 screener's verdict: the RFC 8224 response code and the ``verstat`` of the failure. The
-outcome is handed to the screener through :class:`SuppliedOutcome`, installed as the
-screener's authenticator, so each call is verified exactly once.
+outcome is handed to the screener through :class:`~ringfence.core.auth.SuppliedOutcome`,
+installed as the screener's authenticator, so each call is verified exactly once.
 
 Signing (STI-AS, "authentication mode"): a call from the carrier's own customers (subscriber
 or enterprise ingress) that carries no Identity header gets one in the 302, with the
@@ -16,10 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from ringfence.core.auth import MISSING, NOT_CHECKED, AuthOutcome, AuthStatus, CallerAuthenticator
+from ringfence.core.auth import NOT_CHECKED, AuthOutcome, AuthStatus
 from ringfence.core.errors import InvalidNumber
 from ringfence.core.registry import HolderType, RegistrySnapshot
-from ringfence.core.screener import Screener
 from ringfence.core.types import CallAttempt, Ingress
 from ringfence.shaken import errors as shaken_errors
 from ringfence.shaken.errors import VERSTAT_NONE, VERSTAT_PASSED, ShakenError
@@ -82,46 +81,6 @@ def identity_check(outcome: AuthOutcome) -> IdentityCheck:
         missing = shaken_errors.IdentityMissing
         return IdentityCheck(outcome, VERSTAT_NONE, missing.sip_status, missing.sip_reason)
     return IdentityCheck(outcome, VERSTAT_NONE)  # not checked: nothing was validated
-
-
-class SuppliedOutcome:
-    """The screener's authenticator while the SIP server shares it: returns the outcome the
-    SIP server computed for exactly this attempt object (one of the batch being screened);
-    for any other attempt (the HTTP API) it asks ``fallback``, or judges as a screener
-    without a verifier does."""
-
-    def __init__(self, fallback: CallerAuthenticator | None = None) -> None:
-        self.fallback = fallback
-        #: By ``id(attempt)``: the attempt itself (ids are reused once objects die) and its outcome.
-        self._supplied: dict[int, tuple[CallAttempt, AuthOutcome]] = {}
-
-    def supply(self, attempt: CallAttempt, outcome: AuthOutcome) -> None:
-        """Answer ``outcome`` when ``attempt`` (this very object) is verified, until
-        :meth:`withdraw`."""
-        self._supplied[id(attempt)] = (attempt, outcome)
-
-    def withdraw(self, attempt: CallAttempt) -> None:
-        """Forget the outcome supplied for ``attempt`` (keep no finished call alive)."""
-        self._supplied.pop(id(attempt), None)
-
-    def verify(self, attempt: CallAttempt) -> AuthOutcome:
-        """The supplied outcome for a supplied attempt; otherwise the fallback's answer."""
-        supplied = self._supplied.get(id(attempt))
-        if supplied is not None and supplied[0] is attempt:
-            return supplied[1]
-        if self.fallback is not None:
-            return self.fallback.verify(attempt)
-        return NOT_CHECKED if attempt.identity else MISSING
-
-    @classmethod
-    def install(cls, screener: Screener) -> SuppliedOutcome:
-        """Put a :class:`SuppliedOutcome` in front of ``screener``'s authenticator (once)."""
-        current = screener.authenticator
-        if isinstance(current, SuppliedOutcome):
-            return current
-        supplied = cls(current)
-        screener.authenticator = supplied
-        return supplied
 
 
 def registry_relation(

@@ -41,11 +41,12 @@ from typing import Final, Protocol
 
 from mypy_extensions import mypyc_attr
 
+from ringfence.core.auth import SuppliedOutcome
 from ringfence.core.policy import Policy
 from ringfence.core.screener import Screener
 from ringfence.core.types import Action, CallAttempt, Verdict
 from ringfence.sip.answers import DEFAULT_APPEAL_URL, answer_for
-from ringfence.sip.auth import NOT_VERIFIED, SipShaken, SuppliedOutcome
+from ringfence.sip.auth import NOT_VERIFIED, SipShaken
 from ringfence.sip.message import (
     SIP_VERSION,
     SipParseError,

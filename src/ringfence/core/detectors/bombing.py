@@ -25,7 +25,7 @@ from ringfence.core.detectors.conversations import Conversations
 from ringfence.core.detectors.params import BombingParams
 from ringfence.core.reasons import Reason
 from ringfence.core.types import Disposition
-from ringfence.core.windows import Holds, RecentEvents, evict_idle
+from ringfence.core.windows import Holds, RecentEvents, Sweep, evict_idle
 
 # Tag of an attempt that became a conversation. A number key is stripped text, so it is never
 # a single space: the tag cannot collide with a caller.
@@ -113,6 +113,7 @@ class BombingDetector:
         self._callees: dict[str, RecentEvents] = {}
         self._attacks: Holds[Flag] = Holds()  # victims under protection
         self._bombers: Holds[Flag] = Holds()
+        self._sweeps = (Sweep(), Sweep(), Sweep())
 
     def on_attempt(self, caller: str, callee: str, t: float) -> None:
         """Count one attempt (whatever its verdict) and start protection on a flood."""
@@ -206,12 +207,14 @@ class BombingDetector:
         """Whether ``callee`` is protected at ``t``."""
         return self._attacks.active(callee, t) is not None
 
-    def evict(self, t: float) -> int:
-        """Drop attempt histories idle longer than the long window, expired holds, old contacts."""
+    def evict(self, t: float, budget: int = 0) -> int:
+        """Drop attempt histories idle longer than the long window, expired holds, old contacts
+        (``budget``: see :meth:`OneRingDetector.evict`)."""
+        callees, attacks, bombers = self._sweeps
         return (
-            evict_idle(self._callees, t - self.params.long_window_s)
-            + self._attacks.evict(t)
-            + self._bombers.evict(t)
+            evict_idle(self._callees, t - self.params.long_window_s, callees, budget)
+            + self._attacks.evict(t, attacks, budget)
+            + self._bombers.evict(t, bombers, budget)
             + self.relationships.advance(t)
         )
 

@@ -13,6 +13,7 @@ was ever the answering side while remembered. Entries idle longer than ``memory_
 from __future__ import annotations
 
 from ringfence.core.types import Disposition
+from ringfence.core.windows import Sweep, sweep_keys
 
 _ANSWERED = Disposition.ANSWERED
 
@@ -20,12 +21,13 @@ _ANSWERED = Disposition.ANSWERED
 class Conversations:
     """The numbers that held a conversation within ``memory_s``, and which of them answered one."""
 
-    __slots__ = ("_last", "_memory_min", "_min_talk_ms")
+    __slots__ = ("_last", "_memory_min", "_min_talk_ms", "_sweep")
 
     def __init__(self, memory_s: float, min_talk_ms: int) -> None:
         self._memory_min = memory_s / 60.0
         self._min_talk_ms = min_talk_ms
         self._last: dict[str, int] = {}
+        self._sweep = Sweep()
 
     def on_end(
         self, caller: str, callee: str, start: float, talk_ms: int, disposition: Disposition
@@ -51,13 +53,18 @@ class Conversations:
             packed is not None and packed & 1 == 1 and (packed >> 1) >= t / 60.0 - self._memory_min
         )
 
-    def evict(self, t: float) -> int:
-        """Forget numbers whose last conversation is older than ``memory_s``."""
+    def evict(self, t: float, budget: int = 0) -> int:
+        """Forget numbers whose last conversation is older than ``memory_s`` (``budget``: at
+        most that many numbers, continuing the last call's pass; 0: all)."""
         cutoff = t / 60.0 - self._memory_min
-        stale = [n for n, packed in self._last.items() if (packed >> 1) < cutoff]
-        for number in stale:
-            del self._last[number]
-        return len(stale)
+        last = self._last
+        stale = 0
+        for number in sweep_keys(last, self._sweep, budget):
+            packed = last.get(number)
+            if packed is not None and (packed >> 1) < cutoff:
+                del last[number]
+                stale += 1
+        return stale
 
     def __len__(self) -> int:
         return len(self._last)

@@ -27,7 +27,7 @@ from ringfence.core.detectors import Flag
 from ringfence.core.detectors.params import OneRingParams
 from ringfence.core.reasons import Reason
 from ringfence.core.types import Disposition, Ingress
-from ringfence.core.windows import Holds, TwoBucketCounts, evict_idle
+from ringfence.core.windows import Holds, Sweep, TwoBucketCounts, evict_idle
 
 _SHORT_ENDS = frozenset({Disposition.CANCELLED, Disposition.NO_ANSWER})
 
@@ -86,6 +86,7 @@ class OneRingDetector:
         self._number_flags: Holds[tuple[Flag, Flag]] = Holds()  # (as caller, callback warning)
         self._origin_flags: Holds[Flag] = Holds()
         self._range_warnings: Holds[Flag] = Holds()  # by range prefix, whatever the ingress
+        self._sweeps = (Sweep(), Sweep(), Sweep(), Sweep(), Sweep())
 
     def on_end(
         self,
@@ -227,15 +228,17 @@ class OneRingDetector:
         entry = warnings.get(callee[:-drop] if len(callee) > drop + 3 else callee)
         return entry[1] if entry is not None and entry[0] >= t else None
 
-    def evict(self, t: float) -> int:
-        """Drop evidence idle for longer than the slow window and expired flags."""
+    def evict(self, t: float, budget: int = 0) -> int:
+        """Drop evidence idle for longer than the slow window and expired flags (``budget``:
+        at most that many keys of each structure, continuing the last call's pass; 0: all)."""
         cutoff = t - self.params.slow_window_s
+        numbers, origins, number_flags, origin_flags, ranges = self._sweeps
         return (
-            evict_idle(self._numbers, cutoff)
-            + evict_idle(self._origins, cutoff)
-            + self._number_flags.evict(t)
-            + self._origin_flags.evict(t)
-            + self._range_warnings.evict(t)
+            evict_idle(self._numbers, cutoff, numbers, budget)
+            + evict_idle(self._origins, cutoff, origins, budget)
+            + self._number_flags.evict(t, number_flags, budget)
+            + self._origin_flags.evict(t, origin_flags, budget)
+            + self._range_warnings.evict(t, ranges, budget)
         )
 
     def stats(self) -> dict[str, int]:

@@ -19,7 +19,7 @@ import math
 from ringfence.core.detectors import Flag
 from ringfence.core.detectors.params import ReportsParams
 from ringfence.core.reasons import Reason
-from ringfence.core.windows import evict_idle
+from ringfence.core.windows import Sweep, evict_idle
 
 FRAUD = "fraud"
 
@@ -42,6 +42,7 @@ class ReportsDetector:
     def __init__(self, params: ReportsParams) -> None:
         self.params = params
         self._numbers: dict[str, _Reported] = {}
+        self._sweep = Sweep()
 
     def on_report(self, reporter: str, number: str, category: str, t: float) -> None:
         """Record that ``reporter`` reported ``number`` as ``category`` at ``t``."""
@@ -92,9 +93,10 @@ class ReportsDetector:
             self._judge(state, t)
         return state.flag
 
-    def evict(self, t: float) -> int:
-        """Drop numbers whose latest report left the window."""
-        return evict_idle(self._numbers, t - self.params.window_s)
+    def evict(self, t: float, budget: int = 0) -> int:
+        """Drop numbers whose latest report left the window (``budget``: see
+        :meth:`OneRingDetector.evict`)."""
+        return evict_idle(self._numbers, t - self.params.window_s, self._sweep, budget)
 
     def stats(self) -> dict[str, int]:
         """Sizes of the detector's structures."""

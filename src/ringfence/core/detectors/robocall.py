@@ -31,7 +31,7 @@ from ringfence.core.detectors.conversations import Conversations
 from ringfence.core.detectors.params import RobocallParams
 from ringfence.core.reasons import Reason
 from ringfence.core.types import Disposition, Ingress
-from ringfence.core.windows import Holds, TwoBucketCounts, evict_idle
+from ringfence.core.windows import Holds, Sweep, TwoBucketCounts, evict_idle
 
 _CALLS, _FANOUT, _ANSWERED, _TALK_S, _SEQUENTIAL = range(5)
 _SIZE = 5  # quantities per bucket: the previous bucket's sums start at _SIZE
@@ -75,6 +75,7 @@ class RobocallDetector:
         self._callers: dict[str, _Dialling] = {}
         self._flags: Holds[Flag] = Holds()
         self._mass: Holds[Flag] = Holds()
+        self._sweeps = (Sweep(), Sweep(), Sweep())
         #: The lower of the two mass-calling thresholds: below it no caller can be flagged.
         self._mass_min = min(params.mass_min_callees, params.mass_min_callees_subscriber)
 
@@ -184,12 +185,14 @@ class RobocallDetector:
             return held[1]
         return None
 
-    def evict(self, t: float) -> int:
-        """Drop callers idle longer than the window and expired flags."""
+    def evict(self, t: float, budget: int = 0) -> int:
+        """Drop callers idle longer than the window and expired flags (``budget``: see
+        :meth:`OneRingDetector.evict`)."""
+        callers, flags, mass = self._sweeps
         return (
-            evict_idle(self._callers, t - self.params.window_s)
-            + self._flags.evict(t)
-            + self._mass.evict(t)
+            evict_idle(self._callers, t - self.params.window_s, callers, budget)
+            + self._flags.evict(t, flags, budget)
+            + self._mass.evict(t, mass, budget)
         )
 
     def stats(self) -> dict[str, int]:
