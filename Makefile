@@ -23,7 +23,7 @@ PACKAGE_FILES := $(shell find src/ringfence -type f -not -path '*/__pycache__/*'
 compiled: $(COMPILED)/.built
 
 $(COMPILED)/.built: $(STAMP) setup.py $(PACKAGE_FILES)
-	rm -rf $(COMPILED)
+	rm -rf $(COMPILED) build/lib.*  # setuptools' staging: it would keep modules no longer compiled
 	RINGFENCE_MYPYC=1 $(BIN)/pip install --quiet --disable-pip-version-check --no-deps \
 		--no-build-isolation --target $(COMPILED) .
 	touch $@
