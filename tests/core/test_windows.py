@@ -138,3 +138,25 @@ def test_a_budget_of_zero_sweeps_everything_at_once() -> None:
     states = {f"k{i}": _State(float(i)) for i in range(10)}
     assert evict_idle(states, 5.0, Sweep(), 0) == 5
     assert sorted(states) == [f"k{i}" for i in range(5, 10)]
+
+
+def test_a_sweep_keeps_up_however_fast_keys_arrive() -> None:
+    """Two new keys per call against a budget of one: each pass still ends within
+    PASS_SLICES calls, so the dict stays near the keys of the last two passes."""
+    states: dict[str, _State] = {}
+    sweep = Sweep()
+    for call in range(20_000):
+        t = float(call)
+        states[f"a{call}"] = _State(t)
+        states[f"b{call}"] = _State(t)
+        evict_idle(states, t - 10.0, sweep, 1)  # idle for 10 calls: stale
+    # keys added over the last two passes (two a call), at most: a fixed slice of one key a
+    # call would have kept ~20,000
+    assert len(states) <= 2 * Sweep.PASS_SLICES * 2
+
+
+def test_a_slice_is_a_share_of_a_large_snapshot() -> None:
+    states = {f"k{i}": _State(0.0) for i in range(10 * Sweep.PASS_SLICES)}
+    sweep = Sweep()
+    assert len(sweep.take(states, 1)) == 10
+    assert len(sweep.take(states, 100)) == 10  # the slice is fixed for the whole pass

@@ -50,10 +50,11 @@ _ENTERPRISE_HOLDER = HolderType.ENTERPRISE
 _MARKETING = Purpose.MARKETING
 _ALLOWED = (Reason.ALLOWED,)  # the reasons of every ordinary call (one shared tuple)
 
-#: Every so many screened calls, the eviction of idle detector state goes on for at most
-#: EVICT_BUDGET more keys of each structure: about one key per call, enough to keep up with
-#: the keys calls create, in steps of well under a millisecond (a whole sweep at once paused
-#: a screener in the call path for some 30 ms per 200,000 keys).
+#: Every so many screened calls, the eviction of idle detector state goes on for one more
+#: slice of each structure: EVICT_BUDGET keys, or 1/50 of a larger structure (so a pass over
+#: it takes at most 50,000 calls, as the whole sweeps every 50,000 calls did before). A step
+#: takes well under a millisecond up to 10^6 keys, where a whole sweep at once paused a
+#: screener in the call path for some 30 ms per 200,000 keys.
 EVICT_EVERY = 1_000
 EVICT_BUDGET = 1_000
 

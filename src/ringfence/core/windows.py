@@ -169,24 +169,32 @@ class Sweep:
     A pass visits a snapshot of the dict's keys taken when it begins, a slice per call
     (:func:`sweep_keys`); keys added since are visited by the next pass. A visited key is
     judged on its state at the time of the visit, so a key dropped or renewed in between is
-    handled right.
+    handled right. A slice is at least the caller's budget and at least 1/:data:`PASS_SLICES`
+    of the snapshot: however fast keys arrive, a pass ends within that many calls, so idle
+    keys wait at most two passes (a fixed budget alone would fall behind a dict that gains
+    more keys per pass than the budget visits, and the dict would grow without bound).
     """
 
-    __slots__ = ("_keys", "_next")
+    __slots__ = ("_keys", "_next", "_slice")
+
+    #: The most calls one pass takes (each visits one slice).
+    PASS_SLICES = 50
 
     def __init__(self) -> None:
         self._keys: list[str] = []
         self._next = 0
+        self._slice = 0
 
     def take(self, states: dict[str, Any], budget: int) -> list[str]:
-        """The next at most ``budget`` keys of the pass over ``states`` (a new pass when the
-        previous one is done)."""
+        """The next slice of the pass over ``states`` (a new pass when the previous one is
+        done): ``budget`` keys, or more for a snapshot of over ``budget * PASS_SLICES``."""
         start = self._next
         if start >= len(self._keys):
             self._keys = list(states)
+            self._slice = max(budget, -(-len(self._keys) // self.PASS_SLICES))
             start = 0
-        self._next = start + budget
-        return self._keys[start : start + budget]
+        self._next = start + self._slice
+        return self._keys[start : self._next]
 
 
 def sweep_keys(states: dict[str, Any], sweep: Sweep | None, budget: int) -> list[str]:
