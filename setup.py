@@ -12,9 +12,9 @@ from setuptools import setup
 
 #: The modules every screened call runs through: the core's checks, detectors, number plan and
 #: registry look-ups, STIR/SHAKEN signing and verification (certificates, Identity, PASSporT),
-#: and the SIP server (parsing, ingress rules, transactions, answers). Policy loading and
-#: parameters stay Python (they introspect dataclasses, and run once), as does the SIP
-#: transport (asyncio protocols; per datagram it only reads and sends).
+#: the replay loop, and the SIP server (parsing, ingress rules, transactions, answers). Policy
+#: loading and parameters stay Python (they introspect dataclasses, and run once), as does the
+#: SIP transport (asyncio protocols; per datagram it only reads and sends).
 COMPILED_MODULES = (
     "core/auth",
     "core/checks",
@@ -31,6 +31,7 @@ COMPILED_MODULES = (
     "core/detectors/one_ring",
     "core/detectors/reports",
     "core/detectors/robocall",
+    "replay/engine",
     "shaken/certs",
     "shaken/identity",
     "shaken/jws",

@@ -227,9 +227,12 @@ def test_classification_is_cached_and_bounded() -> None:
     first = plan.classify("13812345678")
     assert plan.classify("13812345678") is first
     plan.classify("95588")
-    plan.classify("110")
-    info = plan.cache_info()
-    assert (info.hits, info.misses, info.currsize) == (1, 3, 2)
+    plan.classify("110")  # full: the older half (13812345678) is dropped
+    assert plan.cache_info() == (3, 2, 2)
+    again = plan.classify("13812345678")
+    assert again == first and again is not first
+    assert plan.classify("110") is plan.classify("110")
+    assert plan.cache_info().misses == 4
     uncached = NumberPlan(cache_size=0)
     assert uncached.classify("13812345678") == first
 

@@ -16,8 +16,8 @@ Classification of one raw string, in order:
 4. otherwise libphonenumber decides VALID (with type, carrier and time zone), and an invalid
    number gets POSSIBLE (plausible length, unallocated range) or INVALID with a reason in words.
 
-Classification is cached per plan (bounded LRU keyed on the raw string): the screener calls it
-tens of thousands of times a second and most numbers recur.
+Classification is cached per plan (a dict keyed on the raw string, the older half dropped when
+it is full): the screener calls it tens of thousands of times a second and most numbers recur.
 """
 
 from __future__ import annotations
@@ -27,9 +27,11 @@ import re
 import unicodedata
 from collections.abc import Callable
 from enum import StrEnum
+from itertools import islice
 from typing import Final, NamedTuple
 
 import phonenumbers
+from mypy_extensions import mypyc_attr
 from phonenumbers import PhoneNumber, PhoneNumberType, ValidationResult, carrier
 from phonenumbers import timezone as pn_timezone
 
@@ -116,6 +118,43 @@ _PARSE_FAILURES: dict[int, str] = {
 }
 
 
+class CacheInfo(NamedTuple):
+    """The classification cache's figures: classifications made, entries kept, the bound."""
+
+    misses: int
+    currsize: int
+    maxsize: int
+
+
+# A dict subclass whose ``__missing__`` fills it: an ordinary Python class when compiled.
+@mypyc_attr(native_class=False)
+class ClassificationCache(dict[str, NumberInfo]):
+    """Classifications by raw string, at most ``maxsize`` of them.
+
+    ``cache[raw]`` is a plain dict look-up when ``raw`` was seen; otherwise ``__missing__``
+    classifies it and keeps the result. A full cache drops its older half (insertion order),
+    an approximation of least-recently-used that costs nothing on a hit: a number in steady
+    use is classified again at most once per half a cache of new numbers.
+    """
+
+    __slots__ = ("classify", "maxsize", "misses")
+
+    def __init__(self, classify: Callable[[str], NumberInfo], maxsize: int) -> None:
+        super().__init__()
+        self.classify = classify
+        self.maxsize = maxsize
+        self.misses = 0
+
+    def __missing__(self, raw: str) -> NumberInfo:
+        info = self.classify(raw)
+        self.misses += 1
+        if len(self) >= self.maxsize:
+            for old in list(islice(self, max(len(self) // 2, 1))):
+                del self[old]
+        self[raw] = info
+        return info
+
+
 class NumberPlan:
     """Classifies and normalises telephone numbers for a home country (CN by default).
 
@@ -126,8 +165,9 @@ class NumberPlan:
     def __init__(self, country: str = "CN", cache_size: int = 500_000) -> None:
         """A plan whose bare national numbers belong to ``country`` (ISO 3166 region).
 
-        ``cache_size`` bounds the classification cache (least recently used numbers are
-        dropped); 0 disables caching. Raises PolicyError for a region libphonenumber lacks.
+        ``cache_size`` bounds the classification cache (when it is full, the older half of
+        its entries is dropped); 0 disables caching. Raises PolicyError for a region
+        libphonenumber lacks.
         """
         metadata = phonenumbers.PhoneMetadata.metadata_for_region(country)
         if metadata is None:
@@ -137,10 +177,13 @@ class NumberPlan:
             )
         self.country = country
         self._international_prefix = re.compile(metadata.international_prefix or "$^")
-        self._cached = functools.lru_cache(maxsize=cache_size)(self._classify)
-        #: ``classify`` is the cache itself: it is on the hot path, where a Python-level
-        #: wrapper around the C cache would cost as much as the look-up.
-        self.classify: Callable[[str], NumberInfo] = self._cached
+        self._cache = ClassificationCache(self._classify, cache_size)
+        #: ``classify`` is the cache's own look-up: on the hot path a hit is one dict look-up
+        #: in C (an LRU cache also moves the entry to the front of its list, and a Python-level
+        #: wrapper would cost as much as the look-up).
+        self.classify: Callable[[str], NumberInfo] = (
+            self._cache.__getitem__ if cache_size > 0 else self._classify
+        )
         # First sight of a home-country number in E.164 form (how switches signal it) skips
         # libphonenumber: validity, type, carrier and zone depend only on the number's leading
         # digits, so one classification serves every number sharing all but the last
@@ -151,7 +194,7 @@ class NumberPlan:
     def normalize(self, raw: str) -> str:
         """The key of ``raw``; raises InvalidNumber (a ValueError) with the reason when the
         number is not standard."""
-        info = self._cached(raw)
+        info = self.classify(raw)
         if not info.standard:
             raise InvalidNumber(raw, info.reason)
         return info.key
@@ -166,9 +209,10 @@ class NumberPlan:
         phonenumbers.PhoneMetadata.load_all()
         _place(phonenumbers.country_code_for_region(self.country), self.country)
 
-    def cache_info(self) -> functools._CacheInfo:
-        """Hits, misses and size of the classification cache (for metrics and benchmarks)."""
-        return self._cached.cache_info()
+    def cache_info(self) -> CacheInfo:
+        """Misses, size and bound of the classification cache (for metrics and benchmarks)."""
+        cache = self._cache
+        return CacheInfo(cache.misses, len(cache), cache.maxsize)
 
     @staticmethod
     def range_key(info: NumberInfo, digits: int = 4) -> str:
