@@ -7,7 +7,9 @@ of 100, every request with fresh call ids and callees:
 - throughput: :data:`CONNECTIONS` connections sending back to back (after a short warm-up);
 - latency: p50 and p99 at a fixed moderate offered rate (:data:`PACED`): each of a few
   connections waits a fixed pause (wrk's ``delay()``) before its next request, so requests do
-  not queue behind each other and the figures are the server's own response time.
+  not queue behind each other and the figures are the server's own response time. It starts
+  once the server has worked off the throughput run (its CPU time stops growing), and lasts
+  as long as the throughput run (8 s: some 400 batches, 8,000 single requests).
 
 The server's CPU time per request (from ``/proc``, during the throughput run) is printed too:
 on a machine other people are using it moves far less than the rates do.
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import itertools
 import json
 import os
 import shutil
@@ -45,10 +48,19 @@ from tests.seeding import put_marketing_enterprise
 from ringfence.store import records
 from ringfence.store.db import make_engine, migrate, session_factory, transaction
 
+#: The n-th attempt of the workload: a marketing enterprise's trunk calling a fresh number (the
+#: first 100,000 callees hold a consent every 100th, the rest none) at an event time that
+#: advances :data:`EVENT_RATE` calls per second from :data:`START` (10:00 in Beijing). A clock
+#: that stood still would put every callee called ten times under call-bombing protection.
 ATTEMPT = (
     '{"call_id":"b%d","caller":"+862155550001","callee":"+86139%08d","ingress":"enterprise",'
-    '"trunk_id":"T1","time":"2030-03-01T10:00:00+08:00"}'
+    '"trunk_id":"T1","time":"%s"}'
 )
+START = 1_898_560_800  # 2030-03-01T02:00:00Z
+EVENT_RATE = 5_000
+#: Each load run numbers its attempts from its own offset, so that call ids, callees and event
+#: times go on from run to run instead of starting over.
+RUN_OFFSET = 2_000_000
 SERVE = (
     "import sys; from ringfence.api import Settings; from ringfence.server.run import serve; "
     "serve(Settings(db_url=sys.argv[1]), port=int(sys.argv[2]), access_log=False, sip_port=0)"
@@ -72,11 +84,12 @@ BARE = textwrap.dedent(
     uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning", access_log=False)
     """
 )
-#: wrk's script: ``-- BATCH TOKEN TEMPLATE``; a fresh call id and callee per attempt.
+#: wrk's script: ``-- BATCH TOKEN TEMPLATE FIRST START EVENT_RATE``; attempts as :func:`_attempt`.
 WRK_SCRIPT = """
-local n, batch, template = 0, 1, ""
+local n, batch, template, start, rate = 0, 1, "", 0, 1
 function init(args)
   batch, template = tonumber(args[1]), args[3]
+  n, start, rate = tonumber(args[4]), tonumber(args[5]), tonumber(args[6])
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Authorization"] = "Bearer " .. args[2]
@@ -85,7 +98,8 @@ function request()
   local items = {}
   for i = 1, batch do
     n = n + 1
-    items[i] = string.format(template, n, n % 100000)
+    local at = os.date("!%Y-%m-%dT%H:%M:%SZ", start + math.floor(n / rate))
+    items[i] = string.format(template, n, n % 100000000, at)
   end
   local body = items[1]
   if batch > 1 then body = '{"attempts":[' .. table.concat(items, ",") .. ']}' end
@@ -102,6 +116,20 @@ PACED = {1: (10, 10), 100: (2, 40)}
 SERVER_CPU, CLIENT_CPU = 0, 1
 #: A load generator: (url, token, batch size, seconds, server pid) -> figures.
 Load = Callable[[str, str, int, int, int], dict[str, float]]
+
+
+def _attempt(n: int) -> str:
+    """The n-th attempt's JSON (what the wrk script sends)."""
+    at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(START + n // EVENT_RATE))
+    return ATTEMPT % (n, n % 100_000_000, at)
+
+
+def _offsets() -> Iterator[int]:
+    """First attempt numbers of successive load runs."""
+    return itertools.count(0, RUN_OFFSET)
+
+
+_RUNS = _offsets()
 
 
 def _pin(cpu: int) -> list[str]:
@@ -200,6 +228,9 @@ def _wrk(
         str(batch),
         token,
         ATTEMPT,
+        str(next(_RUNS)),
+        str(START),
+        str(EVENT_RATE),
     ]
     try:
         out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
@@ -234,6 +265,20 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _settle(pid: int, quiet_s: float = 0.2, limit_s: float = 5.0) -> None:
+    """Wait until the server has worked off what the busy run left queued (its CPU time stops
+    growing for ``quiet_s``), so that the paced run measures latency at the paced rate and
+    not the tail of a saturation: up to 32 requests still in the server when wrk stops."""
+    deadline = time.perf_counter() + limit_s
+    before = _cpu_s(pid)
+    while time.perf_counter() < deadline:
+        time.sleep(quiet_s)
+        now = _cpu_s(pid)
+        if now == before:
+            return
+        before = now
+
+
 def _load_wrk(url: str, token: str, batch: int, seconds: int, pid: int) -> dict[str, float]:
     """Throughput with :data:`CONNECTIONS` back-to-back connections (and the server's CPU time
     per request), then latency at the paced rate of :data:`PACED`."""
@@ -241,8 +286,9 @@ def _load_wrk(url: str, token: str, batch: int, seconds: int, pid: int) -> dict[
     cpu = _cpu_s(pid)
     busy = _wrk(url, token, batch, seconds, CONNECTIONS)
     cpu = _cpu_s(pid) - cpu
+    _settle(pid)
     connections, pause = PACED[batch]
-    paced = _wrk(url, token, batch, max(2, seconds // 2), connections, pause)
+    paced = _wrk(url, token, batch, seconds, connections, pause)
     return {
         "requests_s": busy["requests_s"],
         "cpu_us": cpu / max(busy["requests"], 1) * 1e6,
@@ -262,7 +308,7 @@ def _load_httpx(url: str, token: str, batch: int, seconds: int, pid: int) -> dic
     async def run() -> tuple[int, list[float], int]:
         latencies: list[float] = []
         errors = 0
-        n = 0
+        n = next(_RUNS)
         stop = time.perf_counter() + seconds
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         async with httpx.AsyncClient(headers=headers, timeout=10) as client:
@@ -273,7 +319,7 @@ def _load_httpx(url: str, token: str, batch: int, seconds: int, pid: int) -> dic
                     items = []
                     for _ in range(batch):
                         n += 1
-                        items.append(ATTEMPT % (n, n % 100_000))
+                        items.append(_attempt(n))
                     body = items[0] if batch == 1 else '{"attempts":[' + ",".join(items) + "]}"
                     t = time.perf_counter()
                     answer = await client.post(url + "/v1/screen", content=body)
@@ -307,7 +353,7 @@ def _propagation(db: str, token: str, rounds: int) -> list[float]:
         with httpx.Client(headers=headers, timeout=10) as client:
             for i in range(rounds):
                 number = f"+86139{i * 100:08d}"  # consented: allowed until refused
-                attempt = json.loads(ATTEMPT % (i, i * 100))
+                attempt = json.loads(_attempt(i * 100))
                 refusal = {"number": number, "enterprise_id": "E1", "channel": "sms"}
                 assert client.post(url_a + "/v1/refusals", json=refusal).status_code == 201
                 acknowledged = time.perf_counter()
@@ -327,7 +373,7 @@ def _propagation(db: str, token: str, rounds: int) -> list[float]:
 
 def _in_process(db: str, calls: int) -> float:
     """Calls/s of the screening service itself (no HTTP), on the same registry and mix."""
-    from datetime import datetime
+    from datetime import UTC, datetime
 
     from ringfence.api.app import policy_from
     from ringfence.core.types import CallAttempt, Ingress
@@ -335,12 +381,17 @@ def _in_process(db: str, calls: int) -> float:
 
     engine = make_engine(db)
     service = ScreeningService(policy_from("cn"), session_factory(engine))
-    t = datetime.fromisoformat("2030-03-01T10:00:00+08:00")
+    first = next(_RUNS)
     attempts = [
         CallAttempt(
-            f"b{n}", "+862155550001", f"+86139{n % 100_000:08d}", t, Ingress.ENTERPRISE, "T1"
+            f"b{n}",
+            "+862155550001",
+            f"+86139{n % 100_000_000:08d}",
+            datetime.fromtimestamp(START + n // EVENT_RATE, UTC),
+            Ingress.ENTERPRISE,
+            "T1",
         )
-        for n in range(calls)
+        for n in range(first, first + calls)
     ]
     with _pinned(SERVER_CPU):
         started = time.perf_counter()

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ringfence.core.windows import Holds, RecentEvents, Sweep, TwoBucketCounts, evict_idle
+from ringfence.core.windows import (
+    PASS_SLICES,
+    Holds,
+    RecentEvents,
+    Sweep,
+    TwoBucketCounts,
+    evict_idle,
+)
 
 W = 600.0
 
@@ -142,9 +149,9 @@ def test_a_budget_of_zero_sweeps_everything_at_once() -> None:
 
 def test_a_sweep_keeps_up_however_fast_keys_arrive() -> None:
     """Two new keys per call against a budget of one: each pass still ends within
-    PASS_SLICES calls, so the dict stays near the keys of the last two passes."""
+    ``pass_slices`` calls, so the dict stays near the keys of the last two passes."""
     states: dict[str, _State] = {}
-    sweep = Sweep()
+    sweep = Sweep(pass_slices=50)
     for call in range(20_000):
         t = float(call)
         states[f"a{call}"] = _State(t)
@@ -152,11 +159,11 @@ def test_a_sweep_keeps_up_however_fast_keys_arrive() -> None:
         evict_idle(states, t - 10.0, sweep, 1)  # idle for 10 calls: stale
     # keys added over the last two passes (two a call), at most: a fixed slice of one key a
     # call would have kept ~20,000
-    assert len(states) <= 2 * Sweep.PASS_SLICES * 2
+    assert len(states) <= 2 * 50 * 2
 
 
 def test_a_slice_is_a_share_of_a_large_snapshot() -> None:
-    states = {f"k{i}": _State(0.0) for i in range(10 * Sweep.PASS_SLICES)}
+    states = {f"k{i}": _State(0.0) for i in range(10 * PASS_SLICES)}
     sweep = Sweep()
     assert len(sweep.take(states, 1)) == 10
     assert len(sweep.take(states, 100)) == 10  # the slice is fixed for the whole pass

@@ -25,6 +25,7 @@ a slice of keys per call instead, so a screener sweeps a few keys every few call
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol, TypeVar
 
 from mypy_extensions import mypyc_attr
@@ -163,41 +164,50 @@ class Holds(dict[str, tuple[float, V]]):
         return stale
 
 
+#: The most steps one eviction pass takes. With a screener's step every 10 calls, a pass
+#: takes at most 200,000 calls: a dict of 10^6 keys gets 50 keys a step (0.1 ms), and its
+#: snapshot (some 10 ms to take and for the cycle collector to meet once) comes every 200,000
+#: calls, where passes of 50 steps of 1,000 calls (20,000 keys a step) paused the screener
+#: some 10 ms every 1,000 calls and 30 ms every 50,000.
+PASS_SLICES = 20_000
+
+
 class Sweep:
     """Where an incremental eviction pass over one dict stands.
 
     A pass visits a snapshot of the dict's keys taken when it begins, a slice per call
     (:func:`sweep_keys`); keys added since are visited by the next pass. A visited key is
     judged on its state at the time of the visit, so a key dropped or renewed in between is
-    handled right. A slice is at least the caller's budget and at least 1/:data:`PASS_SLICES`
-    of the snapshot: however fast keys arrive, a pass ends within that many calls, so idle
-    keys wait at most two passes (a fixed budget alone would fall behind a dict that gains
-    more keys per pass than the budget visits, and the dict would grow without bound).
+    handled right. A slice is at least the caller's budget and at least 1/``pass_slices``
+    (:data:`PASS_SLICES`) of the snapshot: however fast keys arrive, a pass ends within that
+    many steps, so idle keys wait at most two passes (a fixed budget alone would fall behind
+    a dict gaining more keys per pass than the budget visits: it would grow without bound).
     """
 
-    __slots__ = ("_keys", "_next", "_slice")
+    __slots__ = ("_keys", "_next", "_pass_slices", "_slice")
 
-    #: The most calls one pass takes (each visits one slice).
-    PASS_SLICES = 50
-
-    def __init__(self) -> None:
-        self._keys: list[str] = []
+    def __init__(self, pass_slices: int = PASS_SLICES) -> None:
+        self._pass_slices = pass_slices
+        # A tuple: the cycle collector untracks a tuple of strings the first time it meets it,
+        # where it traverses a list again in every young and middle collection until the list
+        # is promoted (for 10^5-10^6 keys, some 10-30 ms each time).
+        self._keys: tuple[str, ...] = ()
         self._next = 0
         self._slice = 0
 
-    def take(self, states: dict[str, Any], budget: int) -> list[str]:
+    def take(self, states: dict[str, Any], budget: int) -> Sequence[str]:
         """The next slice of the pass over ``states`` (a new pass when the previous one is
-        done): ``budget`` keys, or more for a snapshot of over ``budget * PASS_SLICES``."""
+        done): ``budget`` keys, or more for a snapshot of over ``budget * pass_slices``."""
         start = self._next
         if start >= len(self._keys):
-            self._keys = list(states)
-            self._slice = max(budget, -(-len(self._keys) // self.PASS_SLICES))
+            self._keys = tuple(states)
+            self._slice = max(budget, -(-len(self._keys) // self._pass_slices))
             start = 0
         self._next = start + self._slice
         return self._keys[start : self._next]
 
 
-def sweep_keys(states: dict[str, Any], sweep: Sweep | None, budget: int) -> list[str]:
+def sweep_keys(states: dict[str, Any], sweep: Sweep | None, budget: int) -> Sequence[str]:
     """The keys an eviction visits: all of them (no ``sweep``, or a ``budget`` of 0), else the
     next slice of ``sweep``'s pass."""
     if sweep is None or budget <= 0:
