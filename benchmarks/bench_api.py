@@ -48,10 +48,12 @@ from tests.seeding import put_marketing_enterprise
 from ringfence.store import records
 from ringfence.store.db import make_engine, migrate, session_factory, transaction
 
-#: The n-th attempt of the workload: a marketing enterprise's trunk calling a fresh number (the
-#: first 100,000 callees hold a consent every 100th, the rest none) at an event time that
-#: advances :data:`EVENT_RATE` calls per second from :data:`START` (10:00 in Beijing). A clock
-#: that stood still would put every callee called ten times under call-bombing protection.
+#: The n-th attempt of the workload: a marketing enterprise's trunk calling a fresh number at
+#: an event time that advances :data:`EVENT_RATE` calls per second from :data:`START` (10:00
+#: in Beijing). Every 100th of the first 100,000 numbers holds a consent (the propagation test
+#: calls those); the load runs, numbered from :data:`RUN_OFFSET` on, call numbers without
+#: one, so nearly every call takes the marketing checks' full path to NO_CONSENT. A clock that
+#: stood still would put every callee called ten times under call-bombing protection.
 ATTEMPT = (
     '{"call_id":"b%d","caller":"+862155550001","callee":"+86139%08d","ingress":"enterprise",'
     '"trunk_id":"T1","time":"%s"}'
