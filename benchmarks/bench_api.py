@@ -126,12 +126,8 @@ def _attempt(n: int) -> str:
     return ATTEMPT % (n, n % 100_000_000, at)
 
 
-def _offsets() -> Iterator[int]:
-    """First attempt numbers of successive load runs."""
-    return itertools.count(0, RUN_OFFSET)
-
-
-_RUNS = _offsets()
+#: First attempt numbers of successive load runs.
+_RUNS = itertools.count(0, RUN_OFFSET)
 
 
 def _pin(cpu: int) -> list[str]:

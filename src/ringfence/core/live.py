@@ -8,8 +8,8 @@ Everything is deterministic: no clock, no randomness, no string hashing that var
 processes in any decision.
 
 Memory is proportional to the numbers active within the detectors' windows, not to the calls
-seen; :meth:`LiveState.evict` drops what went idle (call it periodically, e.g. once a minute
-of event time: a sweep costs O(entries)).
+seen; :meth:`LiveState.evict` drops what went idle: with a budget, a slice of each structure
+per call (the screener's step every few calls); without one, a whole sweep costing O(entries).
 """
 
 from __future__ import annotations

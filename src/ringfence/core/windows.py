@@ -175,7 +175,7 @@ PASS_SLICES = 20_000
 class Sweep:
     """Where an incremental eviction pass over one dict stands.
 
-    A pass visits a snapshot of the dict's keys taken when it begins, a slice per call
+    A pass visits a snapshot of the dict's keys taken when it begins, a slice per step
     (:func:`sweep_keys`); keys added since are visited by the next pass. A visited key is
     judged on its state at the time of the visit, so a key dropped or renewed in between is
     handled right. A slice is at least the caller's budget and at least 1/``pass_slices``
