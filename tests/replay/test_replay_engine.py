@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import csv
+import heapq
+import math
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ringfence.core.policy import load_policy
 from ringfence.replay import replay_bundle
+from ringfence.replay.engine import _end_order
 
 CN = load_policy("cn")
 CST = timezone(timedelta(hours=8))
@@ -148,3 +155,55 @@ def test_replay_is_deterministic(make_bundle: Callable[..., Path], tmp_path: Pat
     replay_bundle(bundle, tmp_path / "a", CN)
     replay_bundle(bundle, tmp_path / "b", CN)
     assert (tmp_path / "a/verdicts.csv").read_bytes() == (tmp_path / "b/verdicts.csv").read_bytes()
+
+
+def _ends_by_heap(starts: list[float], durations_ms: list[int]) -> list[tuple[int, int]]:
+    """(end row, before call) in the order a heap of (end, row) pushed after each screening
+    delivers them: the engine's earlier scheduling, kept here as the reference."""
+    pending: list[tuple[float, int]] = []
+    delivered = []
+    for i, t in enumerate(starts):
+        while pending and pending[0][0] <= t:
+            delivered.append((heapq.heappop(pending)[1], i))
+        heapq.heappush(pending, (t + durations_ms[i] / 1000.0, i))
+    return delivered
+
+
+def _ends_by_order(starts: list[float], durations_ms: list[int]) -> list[tuple[int, int]]:
+    """The same, the way the engine schedules ends now (a sorted list and a cursor)."""
+    rows, times = _end_order(
+        np.array(starts, dtype=np.float64),
+        np.array(durations_ms, dtype=np.int64),
+        np.zeros(len(starts), dtype=np.int64),
+    )
+    delivered, e = [], 0
+    for i, t in enumerate(starts):
+        while times[e] <= t and rows[e] < i:
+            delivered.append((rows[e], i))
+            e += 1
+    return delivered
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 50), st.sampled_from([0, 0, 1, 500, 1_000, 2_500, 60_000])),
+        max_size=60,
+    )
+)
+def test_ends_are_delivered_as_a_heap_would_deliver_them(calls: list[tuple[int, int]]) -> None:
+    """Ends sorted once up front reach the screener in the order, and before the attempts,
+    that a heap filled call by call gives: ties by start order, a 0 ms call's end after
+    its own attempt (even with other calls at the same instant), each end exactly once."""
+    calls.sort(key=lambda c: c[0])  # the engine screens in start order
+    starts = [1_551_412_800.0 + s * 0.5 for s, _ in calls]
+    durations = [d for _, d in calls]
+    assert _ends_by_order(starts, durations) == _ends_by_heap(starts, durations)
+
+
+def test_end_order_ends_with_a_sentinel() -> None:
+    rows, times = _end_order(
+        np.array([10.0, 10.0, 11.0]), np.array([2_000, 0, 0]), np.array([0, 500, 0])
+    )
+    assert rows == [1, 2, 0, 3]
+    assert times == [10.5, 11.0, 12.0, math.inf]

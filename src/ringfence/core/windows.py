@@ -164,12 +164,12 @@ class Holds(dict[str, tuple[float, V]]):
         return stale
 
 
-#: The most steps one eviction pass takes. With a screener's step every 10 calls, a pass
-#: takes at most 200,000 calls: a dict of 10^6 keys gets 50 keys a step (0.1 ms), and its
-#: snapshot (some 10 ms to take and for the cycle collector to meet once) comes every 200,000
-#: calls, where passes of 50 steps of 1,000 calls (20,000 keys a step) paused the screener
-#: some 10 ms every 1,000 calls and 30 ms every 50,000.
-PASS_SLICES = 20_000
+#: The most steps one eviction pass takes. With a screener's step every 100 calls, a pass
+#: takes at most 200,000 calls: a dict of 10^6 keys gets 500 keys a step, and its snapshot
+#: (some 10 ms to take and for the cycle collector to meet once) comes every 200,000 calls,
+#: where passes of 50 steps of 1,000 calls (20,000 keys a step) paused the screener some
+#: 10 ms every 1,000 calls and 30 ms every 50,000.
+PASS_SLICES = 2_000
 
 
 class Sweep:

@@ -85,8 +85,7 @@ class Relationships:
         if contacts is None:
             self._current[owner] = {contact: None}
             return
-        if contact in contacts:
-            del contacts[contact]  # re-inserted below as the most recent
+        contacts.pop(contact, None)  # re-inserted as the most recent
         contacts[contact] = None
         if len(contacts) > self._cap:
             del contacts[next(iter(contacts))]
