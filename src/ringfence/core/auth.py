@@ -2,9 +2,10 @@
 
 The core does not verify signatures itself: it is given an object that does
 (``ringfence.shaken`` provides one) and turns its outcome into findings.
-:class:`SuppliedOutcome` lets an adapter verify calls before screening them (the SIP server,
-to answer with the verification's SIP status; replay, to verify many calls back to back)
-and hand the screener the outcomes, so that no call is verified twice.
+An adapter that verifies calls before screening them hands the screener the outcomes, so that
+no call is verified twice: replay passes each call's outcome to ``Screener.screen_at`` (it
+verifies many calls back to back), and the SIP server, which answers with the verification's
+SIP status, puts a :class:`SuppliedOutcome` in front of the screener's authenticator.
 """
 
 from __future__ import annotations
