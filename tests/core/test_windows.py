@@ -167,3 +167,68 @@ def test_a_slice_is_a_share_of_a_large_snapshot() -> None:
     sweep = Sweep()
     assert len(sweep.take(states, 1)) == 10
     assert len(sweep.take(states, 100)) == 10  # the slice is fixed for the whole pass
+
+
+def _add(states: dict[str, _State], sweep: Sweep, key: str, last: float) -> None:
+    """What a tracked dict's owner does when it adds a key."""
+    states[key] = _State(last)
+    sweep.arrived(key)
+
+
+def test_a_tracked_sweep_visits_kept_keys_and_arrivals_without_a_snapshot() -> None:
+    states: dict[str, _State] = {}
+    sweep = Sweep(tracked=True)
+    for i in range(5):
+        _add(states, sweep, f"k{i}", 10.0)
+    assert evict_idle(states, 20.0, sweep, 2) == 2  # the pass of the arrivals: k0, k1
+    assert list(states) == ["k2", "k3", "k4"]
+    _add(states, sweep, "late", 10.0)  # added during the pass: visited by the next one
+    states["k2"].last = 30.0  # renewed before its visit: judged as it is then
+    assert evict_idle(states, 20.0, sweep, 2) == 1  # k2 (kept), k3
+    assert evict_idle(states, 20.0, sweep, 2) == 1  # k4: the pass ends here
+    assert list(states) == ["k2", "late"]
+    assert evict_idle(states, 20.0, sweep, 2) == 1  # a new pass: late, then k2 (kept)
+    assert list(states) == ["k2"]
+    states["k2"].last = 10.0
+    assert evict_idle(states, 20.0, sweep, 2) == 1  # k2 came back for this pass
+    assert states == {}
+    assert evict_idle(states, 20.0, sweep, 2) == 0  # nothing left to visit
+    assert sweep.take(states, 2) == []
+
+
+def test_a_tracked_sweep_keeps_up_however_fast_keys_arrive() -> None:
+    """As the snapshot sweep: each pass ends within ``pass_slices`` steps."""
+    states: dict[str, _State] = {}
+    sweep = Sweep(pass_slices=50, tracked=True)
+    for call in range(20_000):
+        t = float(call)
+        _add(states, sweep, f"a{call}", t)
+        _add(states, sweep, f"b{call}", t)
+        evict_idle(states, t - 10.0, sweep, 1)
+    assert len(states) <= 2 * 50 * 2
+
+
+def test_a_tracked_step_visits_its_slice_only() -> None:
+    """No step visits more than its slice (no snapshot of the whole dict), and the last
+    pass's list of keys is let go a slice per step, not all at once."""
+    states: dict[str, _State] = {}
+    sweep = Sweep(pass_slices=10, tracked=True)
+    for i in range(1_000):
+        _add(states, sweep, f"k{i}", 50.0)
+    sizes = [len(sweep.take(states, 1)) for _ in range(10)]  # a pass of 1,000: 100 a step
+    assert sizes == [100] * 10
+    kept = sweep.kept()
+    assert kept is not None
+    kept.extend(states)  # the visits kept them all
+    assert len(sweep.take(states, 1)) == 100  # the next pass: same slice
+    assert len(sweep._spent) == 900  # the walked pass's list, less one slice
+
+
+def test_a_key_dropped_elsewhere_is_let_go_at_its_visit() -> None:
+    states: dict[str, _State] = {}
+    sweep = Sweep(tracked=True)
+    _add(states, sweep, "gone", 50.0)
+    _add(states, sweep, "here", 50.0)
+    del states["gone"]
+    assert evict_idle(states, 20.0, sweep, 5) == 0  # gone: not kept; here: kept
+    assert sweep.take(states, 5) == ["here"]

@@ -20,7 +20,7 @@ Eviction is a scan, done when the owner calls ``evict`` (periodically), instead 
 re-ordering on every event; it copes with events whose times are slightly out of order (a call
 end carries its start time). A whole scan costs O(entries) at once: some 30 ms per 200,000
 entries, a pause a server in the call path cannot afford. With a :class:`Sweep` the scan goes
-a slice of keys per call instead, so a screener sweeps a few keys every few calls.
+a slice of keys per step instead, so a screener sweeps some keys every so many calls.
 """
 
 from __future__ import annotations
@@ -156,48 +156,83 @@ class Holds(dict[str, tuple[float, V]]):
         """Drop holds expired before ``t`` (with ``sweep``: among its next ``budget`` keys);
         returns how many."""
         stale = 0
-        for key in sweep_keys(self, sweep, budget):
+        keys, kept = sweep_keys(self, sweep, budget)
+        for key in keys:
             entry = self.get(key)
-            if entry is not None and entry[0] < t:
+            if entry is None:
+                continue
+            if entry[0] < t:
                 del self[key]
                 stale += 1
+            elif kept is not None:
+                kept.append(key)
         return stale
 
 
 #: The most steps one eviction pass takes. With a screener's step every 100 calls, a pass
-#: takes at most 200,000 calls: a dict of 10^6 keys gets 500 keys a step, and its snapshot
-#: (some 10 ms to take and for the cycle collector to meet once) comes every 200,000 calls,
-#: where passes of 50 steps of 1,000 calls (20,000 keys a step) paused the screener some
-#: 10 ms every 1,000 calls and 30 ms every 50,000.
+#: takes at most 200,000 calls: a dict of 10^6 keys gets 500 keys a step.
 PASS_SLICES = 2_000
 
 
 class Sweep:
     """Where an incremental eviction pass over one dict stands.
 
-    A pass visits a snapshot of the dict's keys taken when it begins, a slice per step
-    (:func:`sweep_keys`); keys added since are visited by the next pass. A visited key is
+    A pass visits the dict's keys a slice per step (:func:`sweep_keys`). A visited key is
     judged on its state at the time of the visit, so a key dropped or renewed in between is
     handled right. A slice is at least the caller's budget and at least 1/``pass_slices``
-    (:data:`PASS_SLICES`) of the snapshot: however fast keys arrive, a pass ends within that
-    many steps, so idle keys wait at most two passes (a fixed budget alone would fall behind
-    a dict gaining more keys per pass than the budget visits: it would grow without bound).
+    (:data:`PASS_SLICES`) of the pass: however fast keys arrive, a pass ends within that many
+    steps, so idle keys wait at most two passes (a fixed budget alone would fall behind a
+    dict gaining more keys per pass than the budget visits: it would grow without bound).
+
+    Which keys a pass visits depends on the mode:
+
+    * by default, a snapshot of the dict's keys taken when the pass begins (keys added since
+      wait for the next pass). Taking it is O(keys) at once: 10-30 ms per 10^6 keys, a pause
+      the screener takes once per pass. Fine for small dicts (flags);
+    * ``tracked``: the owner reports each key it adds to the dict (:meth:`arrived`), and a
+      pass visits the keys the previous pass kept and those that arrived since; a visit
+      that keeps its key puts it back for the next pass (the list :func:`sweep_keys` returns
+      with the slice). No step costs more than its slice, whatever the dict's size: the
+      large per-number dicts of the detectors sweep this way. Every key the owner adds must
+      be reported, or it is never visited (``tests/core/test_live_sweep.py`` checks each
+      detector's).
     """
 
-    __slots__ = ("_keys", "_next", "_pass_slices", "_slice")
+    __slots__ = (
+        "_keys",
+        "_later",
+        "_next",
+        "_pass_slices",
+        "_queue",
+        "_slice",
+        "_spent",
+        "tracked",
+    )
 
-    def __init__(self, pass_slices: int = PASS_SLICES) -> None:
+    def __init__(self, pass_slices: int = PASS_SLICES, *, tracked: bool = False) -> None:
         self._pass_slices = pass_slices
+        self.tracked = tracked
         # A tuple: the cycle collector untracks a tuple of strings the first time it meets it,
         # where it traverses a list again in every young and middle collection until the list
         # is promoted (for 10^5-10^6 keys, some 10-30 ms each time).
         self._keys: tuple[str, ...] = ()
         self._next = 0
         self._slice = 0
+        # Tracked: three lists that take turns and are never replaced, so the cycle collector
+        # promotes them once, empty, and young collections never traverse them again.
+        self._queue: list[str] = []  # this pass's keys, visited from _next on
+        self._later: list[str] = []  # the next pass's: keys kept by visits, and arrivals
+        self._spent: list[str] = []  # the last pass's, emptied a slice per step
+
+    def arrived(self, key: str) -> None:
+        """A tracked dict gained ``key`` (call once per key added, not per update)."""
+        self._later.append(key)
 
     def take(self, states: dict[str, Any], budget: int) -> Sequence[str]:
         """The next slice of the pass over ``states`` (a new pass when the previous one is
-        done): ``budget`` keys, or more for a snapshot of over ``budget * pass_slices``."""
+        done): ``budget`` keys, or more for a pass of over ``budget * pass_slices``."""
+        if self.tracked:
+            return self._take_tracked(budget)
         start = self._next
         if start >= len(self._keys):
             self._keys = tuple(states)
@@ -206,13 +241,42 @@ class Sweep:
         self._next = start + self._slice
         return self._keys[start : self._next]
 
+    def _take_tracked(self, budget: int) -> list[str]:
+        start = self._next
+        if start >= len(self._queue):
+            # The pass is over: the next one visits what it kept and what arrived meanwhile.
+            spent = self._spent
+            if spent:
+                del spent[:]  # what is left of the pass before (little: see below)
+            self._spent, self._queue, self._later = self._queue, self._later, spent
+            self._slice = max(budget, -(-len(self._queue) // self._pass_slices))
+            start = 0
+        end = start + self._slice
+        self._next = end
+        # The walked pass's references go a slice per step (from its end, no moving), not
+        # all at once when the list is next reused: that would touch every key again.
+        spent = self._spent
+        if spent:
+            del spent[-self._slice :]
+        return self._queue[start:end]
 
-def sweep_keys(states: dict[str, Any], sweep: Sweep | None, budget: int) -> Sequence[str]:
-    """The keys an eviction visits: all of them (no ``sweep``, or a ``budget`` of 0), else the
-    next slice of ``sweep``'s pass."""
+    def kept(self) -> list[str] | None:
+        """Where a visit that keeps its key puts it (tracked: the next pass), else None."""
+        return self._later if self.tracked else None
+
+
+def sweep_keys(
+    states: dict[str, Any], sweep: Sweep | None, budget: int
+) -> tuple[Sequence[str], list[str] | None]:
+    """The keys an eviction visits, and where the visit puts the keys it keeps (None: nowhere).
+
+    All of the keys (no ``sweep``, or a ``budget`` of 0), else the next slice of ``sweep``'s
+    pass; a tracked sweep wants its kept keys back (see :class:`Sweep`).
+    """
     if sweep is None or budget <= 0:
-        return list(states)
-    return sweep.take(states, budget)
+        return list(states), None
+    keys = sweep.take(states, budget)
+    return keys, sweep.kept()
 
 
 class Stamped(Protocol):
@@ -231,9 +295,14 @@ def evict_idle(
     """Drop every entry whose last event is before ``cutoff`` (with ``sweep``: among its next
     ``budget`` keys); returns how many were dropped."""
     stale = 0
-    for key in sweep_keys(states, sweep, budget):
+    keys, kept = sweep_keys(states, sweep, budget)
+    for key in keys:
         state = states.get(key)
-        if state is not None and state.last < cutoff:
+        if state is None:
+            continue
+        if state.last < cutoff:
             del states[key]
             stale += 1
+        elif kept is not None:
+            kept.append(key)
     return stale

@@ -112,7 +112,8 @@ class BombingDetector:
         self._callees: dict[str, RecentEvents] = {}
         self._attacks: Holds[Flag] = Holds()  # victims under protection
         self._bombers: Holds[Flag] = Holds()
-        self._sweeps = (Sweep(), Sweep(), Sweep())
+        # callees: tracked (each added key is reported); the holds: snapshots
+        self._sweeps = (Sweep(tracked=True), Sweep(), Sweep())
 
     def on_attempt(self, caller: str, callee: str, t: float) -> None:
         """Count one attempt (whatever its verdict) and start protection on a flood."""
@@ -120,6 +121,7 @@ class BombingDetector:
         attempts = self._callees.get(callee)
         if attempts is None:
             attempts = self._callees[callee] = RecentEvents()
+            self._sweeps[0].arrived(callee)
         attempts.add(t, caller, p.long_min_attempts)
         if len(attempts) < 2 * min(p.min_attempts, p.repeat_min_attempts):
             return  # a cheap gate: too few recent attempts for any rule

@@ -27,7 +27,7 @@ class Conversations:
         self._memory_min = memory_s / 60.0
         self._min_talk_ms = min_talk_ms
         self._last: dict[str, int] = {}
-        self._sweep = Sweep()
+        self._sweep = Sweep(tracked=True)  # every number it adds is reported
 
     def on_end(
         self, caller: str, callee: str, start: float, talk_ms: int, disposition: Disposition
@@ -37,9 +37,18 @@ class Conversations:
             return
         minute = int(start // 60) << 1
         last = self._last
-        previous = last.get(caller, 0)
-        last[caller] = max(minute | (previous & 1), previous)
-        last[callee] = max(minute, last.get(callee, 0)) | 1
+        previous = last.get(caller)
+        if previous is None:
+            last[caller] = minute
+            self._sweep.arrived(caller)
+        else:
+            last[caller] = max(minute | (previous & 1), previous)
+        previous = last.get(callee)
+        if previous is None:
+            last[callee] = minute | 1
+            self._sweep.arrived(callee)
+        else:
+            last[callee] = max(minute, previous) | 1
 
     def established(self, number: str, t: float) -> bool:
         """Whether ``number`` held a conversation within ``memory_s`` before ``t``."""
@@ -59,11 +68,16 @@ class Conversations:
         cutoff = t / 60.0 - self._memory_min
         last = self._last
         stale = 0
-        for number in sweep_keys(last, self._sweep, budget):
+        numbers, kept = sweep_keys(last, self._sweep, budget)
+        for number in numbers:
             packed = last.get(number)
-            if packed is not None and (packed >> 1) < cutoff:
+            if packed is None:
+                continue
+            if (packed >> 1) < cutoff:
                 del last[number]
                 stale += 1
+            elif kept is not None:
+                kept.append(number)
         return stale
 
     def __len__(self) -> int:

@@ -86,7 +86,8 @@ class OneRingDetector:
         self._number_flags: Holds[tuple[Flag, Flag]] = Holds()  # (as caller, callback warning)
         self._origin_flags: Holds[Flag] = Holds()
         self._range_warnings: Holds[Flag] = Holds()  # by range prefix, whatever the ingress
-        self._sweeps = (Sweep(), Sweep(), Sweep(), Sweep(), Sweep())
+        # numbers and origins: tracked (each added key is reported); the flags: snapshots
+        self._sweeps = (Sweep(tracked=True), Sweep(tracked=True), Sweep(), Sweep(), Sweep())
 
     def on_end(
         self,
@@ -104,6 +105,7 @@ class OneRingDetector:
         number = self._numbers.get(caller)
         if number is None and short:
             number = self._numbers[caller] = _Evidence(2, start, p)
+            self._sweeps[0].arrived(caller)
         fanout = new_number = False
         if number is not None:
             if short and callee not in number.recent:
@@ -131,6 +133,7 @@ class OneRingDetector:
             if not fanout:
                 return
             origin = origins[key] = _Evidence(3, start, p)
+            self._sweeps[1].arrived(key)
         origin.add(start, p, fanout, new_number)
         if fanout:
             self._judge_origin(key, prefix, origin, start, ingress, trunk_id)

@@ -42,13 +42,14 @@ class ReportsDetector:
     def __init__(self, params: ReportsParams) -> None:
         self.params = params
         self._numbers: dict[str, _Reported] = {}
-        self._sweep = Sweep()
+        self._sweep = Sweep(tracked=True)  # every number it adds is reported
 
     def on_report(self, reporter: str, number: str, category: str, t: float) -> None:
         """Record that ``reporter`` reported ``number`` as ``category`` at ``t``."""
         state = self._numbers.get(number)
         if state is None:
             state = self._numbers[number] = _Reported(t)
+            self._sweep.arrived(number)
         by_reporter = state.by_reporter
         by_reporter.pop(reporter, None)  # re-inserted as the most recent
         by_reporter[reporter] = (t, category)

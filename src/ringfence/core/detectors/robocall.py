@@ -75,7 +75,8 @@ class RobocallDetector:
         self._callers: dict[str, _Dialling] = {}
         self._flags: Holds[Flag] = Holds()
         self._mass: Holds[Flag] = Holds()
-        self._sweeps = (Sweep(), Sweep(), Sweep())
+        # callers: tracked (each added key is reported); the holds: snapshots
+        self._sweeps = (Sweep(tracked=True), Sweep(), Sweep())
         #: The lower of the two mass-calling thresholds: below it no caller can be flagged.
         self._mass_min = min(params.mass_min_callees, params.mass_min_callees_subscriber)
 
@@ -94,6 +95,7 @@ class RobocallDetector:
         state = self._callers.get(caller)
         if state is None:
             state = self._callers[caller] = _Dialling(start, width)
+            self._sweeps[0].arrived(caller)
         digits = number_digits(callee)
         previous = state.last_digits
         new_callee = digits < 0 or digits != previous
