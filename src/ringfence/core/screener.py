@@ -96,10 +96,17 @@ class Screener:
         ``outcome``: the attempt's Identity header already verified (by the authenticator, or
         MISSING for an attempt without one); None asks the screener's authenticator.
         """
-        ctx = self.context(attempt, t)
+        return self.screen_context(self.context(attempt, t), outcome)
+
+    def screen_context(self, ctx: CallContext, outcome: AuthOutcome | None = None) -> Verdict:
+        """:meth:`screen_at` for a caller that built the attempt's context (:meth:`context`)
+        and wants it afterwards (the numbers' keys, say)."""
         verdict = self._decide(ctx, outcome)
         action = verdict.action
-        self.live.on_attempt(ctx.caller.key, ctx.callee.key, t, attempt.ingress, attempt.trunk_id)
+        attempt = ctx.attempt
+        self.live.on_attempt(
+            ctx.caller.key, ctx.callee.key, ctx.t, attempt.ingress, attempt.trunk_id
+        )
         if ctx.marketing and ctx.enterprise is not None and action is not _BLOCK:
             day = self.ledger.local_time(ctx, self.policy).toordinal()
             self.ledger.record(ctx.enterprise.enterprise_id, ctx.callee.key, day)

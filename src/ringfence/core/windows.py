@@ -45,7 +45,9 @@ class TwoBucketCounts(list[float]):
     __slots__ = ("epoch",)
 
     def __init__(self, size: int, t: float, width: float) -> None:
-        super().__init__((0,) * (2 * size))
+        # extend, not super().__init__: a C call, where super() builds an object and looks
+        # the method up (a detector creates one per number that starts calling)
+        self.extend((0,) * (2 * size))
         self.epoch = int(t // width)
 
     def offset(self, t: float, width: float) -> int:

@@ -187,12 +187,11 @@ def _run(
     report_rows = _sorted_reports(reports)
     next_report = report_rows[0][0] if report_rows else math.inf
     report_i = 0
-    classify = screener.plan.classify
     # the numbers' keys of each screened call, for its end event
     caller_keys, callee_keys = [""] * total, [""] * total
     by_action = result.by_action
     by_reasons: dict[tuple[str, ...], int] = {}  # counted by tuple: most calls share one
-    screen, observe_keys, writerow = screener.screen_at, screener.observe_keys, writer.writerow
+    writerow = writer.writerow
     # CallAttempt values are built by map and tuple.__new__ (from C, one per row as the loop
     # asks for it: a NamedTuple's own __new__ is Python code)
     attempts: Iterator[CallAttempt] = map(
@@ -228,7 +227,7 @@ def _run(
             j = end_rows[e]
             e += 1
             next_end = end_times[e]
-            observe_keys(
+            screener.observe_keys(
                 caller_keys[j],
                 callee_keys[j],
                 epochs[j],
@@ -244,13 +243,16 @@ def _run(
             report_i += 1
             result.reports += 1
             next_report = report_rows[report_i][0] if report_i < len(report_rows) else math.inf
-        verdict = screen(attempt, t, None if outcomes is None else outcomes[i])
+        # the screener's methods called on it, not as bound methods in locals: compiled,
+        # those are direct calls
+        ctx = screener.context(attempt, t)
+        verdict = screener.screen_context(ctx, None if outcomes is None else outcomes[i])
         reasons = verdict.reasons
         writerow((verdict.call_id, verdict.action, ";".join(reasons), verdict.label))
         by_action[verdict.action] += 1
         by_reasons[reasons] = by_reasons.get(reasons, 0) + 1
-        caller_keys[i] = classify(callers[i]).key
-        callee_keys[i] = classify(callees[i]).key
+        caller_keys[i] = ctx.caller.key
+        callee_keys[i] = ctx.callee.key
         if progress is not None and i % 10_000 == 0:
             progress(i, total)
     for combination, n in by_reasons.items():

@@ -35,6 +35,7 @@ from ringfence.core.windows import Holds, Sweep, TwoBucketCounts, evict_idle
 
 _CALLS, _FANOUT, _ANSWERED, _TALK_S, _SEQUENTIAL = range(5)
 _SIZE = 5  # quantities per bucket: the previous bucket's sums start at _SIZE
+_ZEROS = (0,) * (2 * _SIZE)
 #: ``Flag.category`` of a mass-calling flag (not for registered enterprise lines).
 MASS_CALLING = "mass_calling"
 _ANSWERED_CALL = Disposition.ANSWERED
@@ -61,7 +62,8 @@ class _Dialling(TwoBucketCounts):
     __slots__ = ("last", "last_digits")
 
     def __init__(self, t: float, width: float) -> None:
-        super().__init__(_SIZE, t, width)
+        self.extend(_ZEROS)  # TwoBucketCounts.__init__ written out (no super() call)
+        self.epoch = int(t // width)
         self.last = t
         self.last_digits = -1
 
