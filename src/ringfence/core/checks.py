@@ -7,6 +7,7 @@ order of :data:`PIPELINE`; the marketing checks live in :mod:`ringfence.core.mar
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Final
 
 from ringfence.core.auth import AuthOutcome, AuthStatus
 from ringfence.core.context import CallContext
@@ -17,10 +18,10 @@ from ringfence.core.registry import RegistrySnapshot
 from ringfence.core.types import Action, Finding, Ingress
 
 Check = Callable[[CallContext, RegistrySnapshot, LiveState, Policy], Sequence[Finding]]
-NONE: tuple[Finding, ...] = ()
+NONE: Final[tuple[Finding, ...]] = ()
 #: Flags that do not apply to a registered enterprise's lines: the registry governs them
 #: (consent, hours, caps), and a courier calling a protected victim is not a bomber.
-NOT_FOR_ENTERPRISES = frozenset({MASS_CALLING, VICTIM_PROTECTION})
+NOT_FOR_ENTERPRISES: Final = frozenset({MASS_CALLING, VICTIM_PROTECTION})
 
 
 def emergency_exemption(ctx: CallContext, policy: Policy) -> Finding | None:

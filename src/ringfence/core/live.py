@@ -14,6 +14,8 @@ per call (the screener's step every few calls); without one, a whole sweep costi
 
 from __future__ import annotations
 
+from typing import Final
+
 from mypy_extensions import mypyc_attr
 
 from ringfence.core.detectors import Flag
@@ -27,8 +29,8 @@ from ringfence.core.types import Disposition, Ingress
 
 __all__ = ["MASS_CALLING", "VICTIM_PROTECTION", "Flag", "LiveState"]
 
-_ANSWERED = Disposition.ANSWERED
-_NO_FLAGS = (None, None, None, None)
+_ANSWERED: Final = Disposition.ANSWERED
+_NO_FLAGS: Final = (None, None, None, None)
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)  # shared_live replicates it

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Final
 from zoneinfo import ZoneInfo
 
 from mypy_extensions import mypyc_attr
@@ -19,7 +20,7 @@ from ringfence.core.reasons import Reason
 from ringfence.core.registry import RegistrySnapshot
 from ringfence.core.types import Finding
 
-NONE: tuple[Finding, ...] = ()
+NONE: Final[tuple[Finding, ...]] = ()
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)  # shared_live replicates it

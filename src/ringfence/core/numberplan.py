@@ -99,13 +99,13 @@ _KINDS: dict[int, NumberKind] = {
 # libphonenumber has carrier data only for these kinds (carrier.name_for_number's rule).
 _CARRIER_KINDS = frozenset({NumberKind.MOBILE, NumberKind.FIXED_OR_MOBILE, NumberKind.PAGER})
 
-_E164_MAX_DIGITS = 15
+_E164_MAX_DIGITS: Final = 15
 _new_tuple: Final = tuple.__new__
 #: Trailing digits that never decide a number's classification (subscriber digits of a range).
-_PREFIX_FREE = 4
+_PREFIX_FREE: Final = 4
 #: Shortest E.164 string ('+' and 10 digits) eligible: short codes and 95xxx are excluded.
-_PREFIX_MIN_LENGTH = 11
-_PREFIX_MEMO_SIZE = 100_000
+_PREFIX_MIN_LENGTH: Final = 11
+_PREFIX_MEMO_SIZE: Final = 100_000
 _URI_SCHEMES = ("tel:", "sip:", "sips:")
 _VISUAL_SEPARATORS = str.maketrans("", "", "-.()")  # RFC 3966 visual-separator
 _DIGITS_RE = re.compile(r"\+?[0-9]+")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from ringfence.core.reasons import LABELS, PRECEDENCE, REPORT_CATEGORY_LABELS, Reason
 
@@ -41,7 +41,7 @@ class Action(StrEnum):
     BLOCK = "block"
 
 
-ACTION_RANK: dict[Action, int] = {Action.ALLOW: 0, Action.LABEL: 1, Action.BLOCK: 2}
+ACTION_RANK: Final[dict[Action, int]] = {Action.ALLOW: 0, Action.LABEL: 1, Action.BLOCK: 2}
 
 
 class CallAttempt(NamedTuple):
@@ -142,4 +142,4 @@ def label_text(reason: Reason, category: str = "") -> str:
     return _LABEL_TEXTS[reason]
 
 
-_LABEL_TEXTS: dict[Reason, str] = {reason: label.text() for reason, label in LABELS.items()}
+_LABEL_TEXTS: Final[dict[Reason, str]] = {reason: label.text() for reason, label in LABELS.items()}

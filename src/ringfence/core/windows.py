@@ -26,7 +26,7 @@ a slice of keys per step instead, so a screener sweeps some keys every so many c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 from mypy_extensions import mypyc_attr
 
@@ -173,7 +173,7 @@ class Holds(dict[str, tuple[float, V]]):
 
 #: The most steps one eviction pass takes. With a screener's step every 100 calls, a pass
 #: takes at most 200,000 calls: a dict of 10^6 keys gets 500 keys a step.
-PASS_SLICES = 2_000
+PASS_SLICES: Final = 2_000
 
 
 class Sweep:

@@ -19,6 +19,7 @@ for ``bomber_hold_s``, whoever it calls next, so a bomber moving to the next vic
 from __future__ import annotations
 
 import math
+from typing import Final
 
 from ringfence.core.detectors import Flag
 from ringfence.core.detectors.conversations import Conversations
@@ -29,10 +30,10 @@ from ringfence.core.windows import Holds, RecentEvents, Sweep, evict_idle
 
 # Tag of an attempt that became a conversation. A number key is stripped text, so it is never
 # a single space: the tag cannot collide with a caller.
-_TALKED = " "
-_ANSWERED = Disposition.ANSWERED
+_TALKED: Final = " "
+_ANSWERED: Final = Disposition.ANSWERED
 #: ``Flag.category`` of victim protection (a caller refused because its callee is protected).
-VICTIM_PROTECTION = "victim_protection"
+VICTIM_PROTECTION: Final = "victim_protection"
 
 
 class Relationships:
@@ -107,6 +108,11 @@ class BombingDetector:
 
     def __init__(self, params: BombingParams, conversations: Conversations) -> None:
         self.params = params
+        # Read on every attempt and call end, so held as the detector's own (compiled:
+        # native) attributes: params is a plain dataclass, whose attributes are looked up by name.
+        self._capacity = params.long_min_attempts
+        self._gate = 2 * min(params.min_attempts, params.repeat_min_attempts)
+        self._conversation_ms = params.conversation_ms
         self.conversations = conversations
         self.relationships = Relationships(params.relationship_ttl_s, params.max_contacts)
         self._callees: dict[str, RecentEvents] = {}
@@ -122,8 +128,8 @@ class BombingDetector:
         if attempts is None:
             attempts = self._callees[callee] = RecentEvents()
             self._sweeps[0].arrived(callee)
-        attempts.add(t, caller, p.long_min_attempts)
-        if len(attempts) < 2 * min(p.min_attempts, p.repeat_min_attempts):
+        attempts.add(t, caller, self._capacity)
+        if len(attempts) < self._gate:
             return  # a cheap gate: too few recent attempts for any rule
         if attempts.reached(p.min_attempts, t, p.window_s) or attempts.reached(
             p.long_min_attempts, t, p.long_window_s
@@ -182,7 +188,7 @@ class BombingDetector:
         and hangs up does not make the bomber a contact.
         """
         self.relationships.learn(caller, callee, start)
-        if disposition is _ANSWERED and talk_ms >= self.params.conversation_ms:
+        if disposition is _ANSWERED and talk_ms >= self._conversation_ms:
             self.relationships.learn(callee, caller, start)
             attempts = self._callees.get(callee)
             if attempts is not None:

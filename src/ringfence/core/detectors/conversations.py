@@ -12,10 +12,12 @@ was ever the answering side while remembered. Entries idle longer than ``memory_
 
 from __future__ import annotations
 
+from typing import Final
+
 from ringfence.core.types import Disposition
 from ringfence.core.windows import Sweep, sweep_keys
 
-_ANSWERED = Disposition.ANSWERED
+_ANSWERED: Final = Disposition.ANSWERED
 
 
 class Conversations:

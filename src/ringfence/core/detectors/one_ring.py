@@ -23,17 +23,21 @@ flagged number or range back is warned (:meth:`OneRingDetector.callback_warning`
 
 from __future__ import annotations
 
+from typing import Final
+
 from ringfence.core.detectors import Flag
 from ringfence.core.detectors.params import OneRingParams
 from ringfence.core.reasons import Reason
 from ringfence.core.types import Disposition, Ingress
 from ringfence.core.windows import Holds, Sweep, TwoBucketCounts, evict_idle
 
-_SHORT_ENDS = frozenset({Disposition.CANCELLED, Disposition.NO_ANSWER})
+_SHORT_ENDS: Final = frozenset({Disposition.CANCELLED, Disposition.NO_ANSWER})
 
 # Quantities counted per window: fan-out calls, all calls, and (origins only) numbers newly
 # taking part in fan-out.
-_FANOUT, _TOTAL, _NEW_NUMBERS = 0, 1, 2
+_FANOUT: Final = 0
+_TOTAL: Final = 1
+_NEW_NUMBERS: Final = 2
 
 
 class _Evidence:
@@ -81,6 +85,10 @@ class OneRingDetector:
 
     def __init__(self, params: OneRingParams) -> None:
         self.params = params
+        # Read on every call end and attempt, so held as the detector's own (compiled: native)
+        # attributes: params is a plain dataclass, whose attributes are looked up by name.
+        self._max_ring_ms = params.max_ring_ms
+        self._drop = params.range_drop_digits
         self._numbers: dict[str, _Evidence] = {}
         self._origins: dict[str, _Evidence] = {}
         self._number_flags: Holds[tuple[Flag, Flag]] = Holds()  # (as caller, callback warning)
@@ -101,7 +109,7 @@ class OneRingDetector:
     ) -> None:
         """Learn from one call end (``start`` is when the call was attempted)."""
         p = self.params
-        short = ring_ms <= p.max_ring_ms and disposition in _SHORT_ENDS
+        short = ring_ms <= self._max_ring_ms and disposition in _SHORT_ENDS
         number = self._numbers.get(caller)
         if number is None and short:
             number = self._numbers[caller] = _Evidence(2, start, p)
@@ -124,7 +132,7 @@ class OneRingDetector:
         origins = self._origins
         if not fanout and not origins:
             return
-        drop = p.range_drop_digits
+        drop = self._drop
         prefix = caller[:-drop] if len(caller) > drop + 3 else caller  # range_prefix
         # origin key: concatenation, not an f-string (formatting an enum member runs Python)
         key = prefix + "|" + ingress + "|" + trunk_id
@@ -214,7 +222,7 @@ class OneRingDetector:
         origin_flags = self._origin_flags
         if not origin_flags:
             return None
-        drop = self.params.range_drop_digits
+        drop = self._drop
         prefix = caller[:-drop] if len(caller) > drop + 3 else caller
         entry = origin_flags.get(prefix + "|" + ingress + "|" + trunk_id)
         return entry[1] if entry is not None and entry[0] >= t else None
@@ -227,7 +235,7 @@ class OneRingDetector:
         warnings = self._range_warnings
         if not warnings:
             return None
-        drop = self.params.range_drop_digits
+        drop = self._drop
         entry = warnings.get(callee[:-drop] if len(callee) > drop + 3 else callee)
         return entry[1] if entry is not None and entry[0] >= t else None
 

@@ -15,13 +15,14 @@ per-call query is a dict look-up.
 from __future__ import annotations
 
 import math
+from typing import Final
 
 from ringfence.core.detectors import Flag
 from ringfence.core.detectors.params import ReportsParams
 from ringfence.core.reasons import Reason
 from ringfence.core.windows import Sweep, evict_idle
 
-FRAUD = "fraud"
+FRAUD: Final = "fraud"
 
 
 class _Reported:

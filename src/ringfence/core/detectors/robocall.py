@@ -24,6 +24,8 @@ a threshold, so an ordinary caller costs a few additions per call.
 
 from __future__ import annotations
 
+from typing import Final
+
 from mypy_extensions import mypyc_attr
 
 from ringfence.core.detectors import Flag
@@ -33,12 +35,16 @@ from ringfence.core.reasons import Reason
 from ringfence.core.types import Disposition, Ingress
 from ringfence.core.windows import Holds, Sweep, TwoBucketCounts, evict_idle
 
-_CALLS, _FANOUT, _ANSWERED, _TALK_S, _SEQUENTIAL = range(5)
-_SIZE = 5  # quantities per bucket: the previous bucket's sums start at _SIZE
-_ZEROS = (0,) * (2 * _SIZE)
+_CALLS: Final = 0
+_FANOUT: Final = 1
+_ANSWERED: Final = 2
+_TALK_S: Final = 3
+_SEQUENTIAL: Final = 4
+_SIZE: Final = 5  # quantities per bucket: the previous bucket's sums start at _SIZE
+_ZEROS: Final = (0,) * (2 * _SIZE)
 #: ``Flag.category`` of a mass-calling flag (not for registered enterprise lines).
-MASS_CALLING = "mass_calling"
-_ANSWERED_CALL = Disposition.ANSWERED
+MASS_CALLING: Final = "mass_calling"
+_ANSWERED_CALL: Final = Disposition.ANSWERED
 
 
 def number_digits(number: str) -> int:
@@ -73,6 +79,12 @@ class RobocallDetector:
 
     def __init__(self, params: RobocallParams, conversations: Conversations) -> None:
         self.params = params
+        # Read on every call end, so held as the detector's own (compiled: native) attributes:
+        # params is a plain dataclass, whose attributes are looked up by name.
+        self._width = params.window_s
+        self._min_calls = params.min_calls
+        self._min_sequential = params.min_sequential
+        self._max_step = params.max_step
         self.conversations = conversations
         self._callers: dict[str, _Dialling] = {}
         self._flags: Holds[Flag] = Holds()
@@ -92,8 +104,7 @@ class RobocallDetector:
         ingress: Ingress = Ingress.INTERCONNECT,
     ) -> None:
         """Learn from one call end (``start`` is when the call was attempted)."""
-        p = self.params
-        width = p.window_s
+        width = self._width
         state = self._callers.get(caller)
         if state is None:
             state = self._callers[caller] = _Dialling(start, width)
@@ -110,7 +121,7 @@ class RobocallDetector:
             if disposition is _ANSWERED_CALL:
                 state[i + _ANSWERED] += 1
                 state[i + _TALK_S] += talk_ms // 1000
-            if previous >= 0 and digits >= 0 and 0 < abs(digits - previous) <= p.max_step:
+            if previous >= 0 and digits >= 0 and 0 < abs(digits - previous) <= self._max_step:
                 state[i + _SEQUENTIAL] += 1
         state.last_digits = digits
         if start > state.last:
@@ -118,8 +129,8 @@ class RobocallDetector:
         # Cheap gates before the rules: upper bounds (TwoBucketCounts.upper written out, both
         # buckets in full), and mass calling needs a held flag or enough callees.
         if (
-            state[_CALLS] + state[_SIZE + _CALLS] >= p.min_calls
-            or state[_SEQUENTIAL] + state[_SIZE + _SEQUENTIAL] >= p.min_sequential
+            state[_CALLS] + state[_SIZE + _CALLS] >= self._min_calls
+            or state[_SEQUENTIAL] + state[_SIZE + _SEQUENTIAL] >= self._min_sequential
         ):
             self._judge(caller, state, start)
         if new_callee:
