@@ -70,13 +70,14 @@ class TwoBucketCounts(list[float]):
 
     def estimate(self, t: float, width: float) -> list[float]:
         """The estimated sums over the window ending at ``t`` (``t`` not before the last event)."""
-        size = len(self) >> 1
+        sums: list[float] = self  # see RecentEvents.add
+        size = len(sums) >> 1
         e = int(t // width)
         remaining = 1.0 - (t / width - e)  # share of the previous bucket still inside the window
         if e == self.epoch:
-            return [self[i] + self[size + i] * remaining for i in range(size)]
+            return [sums[i] + sums[size + i] * remaining for i in range(size)]
         if e == self.epoch + 1:
-            return [self[i] * remaining for i in range(size)]
+            return [sums[i] * remaining for i in range(size)]
         return [0.0] * size
 
     def upper(self, i: int) -> float:
@@ -97,38 +98,45 @@ class RecentEvents(list[Any]):
 
     def add(self, t: float, tag: str, capacity: int) -> None:
         """Record an event, forgetting the oldest beyond ``capacity``."""
-        self.append(t)
-        self.append(tag)
-        if len(self) > 2 * capacity:
-            del self[:2]
+        # Through a name typed as a list: compiled, these are list operations, where on self
+        # (an ordinary Python class) they would go through the generic protocol.
+        events: list[Any] = self
+        events.append(t)
+        events.append(tag)
+        if len(events) > 2 * capacity:
+            del events[:2]
 
     def reached(self, k: int, t: float, width: float) -> bool:
         """Whether at least ``k`` of the kept events fall in ``(t - width, t]``."""
-        return len(self) >= 2 * k and self[-2 * k] > t - width
+        events: list[Any] = self  # see add
+        return len(events) >= 2 * k and events[-2 * k] > t - width
 
     def within(self, t: float, width: float, tag: str | None = None) -> int:
         """How many kept events (with ``tag``, if given) fall in ``(t - width, t]``."""
+        events: list[Any] = self  # see add
         since = t - width
         n = 0
-        for i in range(len(self) - 2, -1, -2):
-            if self[i] <= since:
+        for i in range(len(events) - 2, -1, -2):
+            if events[i] <= since:
                 break
-            if tag is None or self[i + 1] == tag:
+            if tag is None or events[i + 1] == tag:
                 n += 1
         return n
 
     def retag(self, old: str, new: str) -> bool:
         """Re-tag the most recent event tagged ``old``; False when there is none."""
-        for i in range(len(self) - 1, 0, -2):
-            if self[i] == old:
-                self[i] = new
+        events: list[Any] = self  # see add
+        for i in range(len(events) - 1, 0, -2):
+            if events[i] == old:
+                events[i] = new
                 return True
         return False
 
     @property
     def last(self) -> float:
         """Time of the most recent event (the owner never keeps an empty one)."""
-        time: float = self[-2]
+        events: list[Any] = self  # see add
+        time: float = events[-2]
         return time
 
 

@@ -63,12 +63,13 @@ class _Evidence:
 def _count(counts: TwoBucketCounts, t: float, width: float, fanout: bool, new_number: bool) -> None:
     # most events fall in the current bucket: offset() only when they do not (saves a call)
     i = 0 if int(t // width) == counts.epoch else counts.offset(t, width)
+    sums: list[float] = counts  # compiled, list operations (see RecentEvents.add)
     if i >= 0:
-        counts[i + _TOTAL] += 1
+        sums[i + _TOTAL] += 1
         if fanout:
-            counts[i + _FANOUT] += 1
+            sums[i + _FANOUT] += 1
         if new_number:
-            counts[i + _NEW_NUMBERS] += 1
+            sums[i + _NEW_NUMBERS] += 1
 
 
 def range_prefix(number: str, drop_digits: int) -> str:

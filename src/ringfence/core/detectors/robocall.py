@@ -112,29 +112,32 @@ class RobocallDetector:
         digits = number_digits(callee)
         previous = state.last_digits
         new_callee = digits < 0 or digits != previous
+        # The sums as a list: compiled, indexing it is a list operation, where indexing the
+        # _Dialling (an ordinary Python class) goes through the generic protocol.
+        sums: list[float] = state
         # most ends fall in the current bucket: offset() only when not (saves a call)
         i = 0 if int(start // width) == state.epoch else state.offset(start, width)
         if i >= 0:
-            state[i + _CALLS] += 1
+            sums[i + _CALLS] += 1
             if new_callee:
-                state[i + _FANOUT] += 1
+                sums[i + _FANOUT] += 1
             if disposition is _ANSWERED_CALL:
-                state[i + _ANSWERED] += 1
-                state[i + _TALK_S] += talk_ms // 1000
+                sums[i + _ANSWERED] += 1
+                sums[i + _TALK_S] += talk_ms // 1000
             if previous >= 0 and digits >= 0 and 0 < abs(digits - previous) <= self._max_step:
-                state[i + _SEQUENTIAL] += 1
+                sums[i + _SEQUENTIAL] += 1
         state.last_digits = digits
         if start > state.last:
             state.last = start
         # Cheap gates before the rules: upper bounds (TwoBucketCounts.upper written out, both
         # buckets in full), and mass calling needs a held flag or enough callees.
         if (
-            state[_CALLS] + state[_SIZE + _CALLS] >= self._min_calls
-            or state[_SEQUENTIAL] + state[_SIZE + _SEQUENTIAL] >= self._min_sequential
+            sums[_CALLS] + sums[_SIZE + _CALLS] >= self._min_calls
+            or sums[_SEQUENTIAL] + sums[_SIZE + _SEQUENTIAL] >= self._min_sequential
         ):
             self._judge(caller, state, start)
         if new_callee:
-            fanout = state[_FANOUT] + state[_SIZE + _FANOUT]
+            fanout = sums[_FANOUT] + sums[_SIZE + _FANOUT]
             if fanout >= self._mass_min or caller in self._mass:
                 self._judge_mass(caller, fanout, start, ingress)
 
