@@ -178,18 +178,16 @@ def _run(
     disposition = [DISPOSITION[v] for v in cdrs.column("disposition").to_pylist()]
     trunk = [v or "" for v in cdrs.column("trunk_id").to_pylist()]
     identity = [v or "" for v in cdrs.column("identity").to_pylist()]
-    ring, talk = cdrs.column("ring_ms").to_pylist(), cdrs.column("talk_ms").to_pylist()
+    ring_ms, talk_ms = cdrs.column("ring_ms").to_numpy(), cdrs.column("talk_ms").to_numpy()
+    ring, talk = ring_ms.tolist(), talk_ms.tolist()
     # The calls in the order of their ends (ties in start order), ending with a sentinel.
-    end_rows, end_times = _end_order(
-        start_epochs, cdrs.column("ring_ms").to_numpy(), cdrs.column("talk_ms").to_numpy()
-    )
+    end_rows, end_times = _end_order(start_epochs, ring_ms, talk_ms)
     next_end, e = end_times[0], 0
     report_rows = _sorted_reports(reports)
     next_report = report_rows[0][0] if report_rows else math.inf
     report_i = 0
     # the numbers' keys of each screened call, for its end event
     caller_keys, callee_keys = [""] * total, [""] * total
-    by_action = result.by_action
     by_reasons: dict[tuple[str, ...], int] = {}  # counted by tuple: most calls share one
     writerow = writer.writerow
     # CallAttempt values are built by map and tuple.__new__ (from C, one per row as the loop
@@ -249,12 +247,12 @@ def _run(
         verdict = screener.screen_context(ctx, None if outcomes is None else outcomes[i])
         reasons = verdict.reasons
         writerow((verdict.call_id, verdict.action, ";".join(reasons), verdict.label))
-        by_action[verdict.action] += 1
         by_reasons[reasons] = by_reasons.get(reasons, 0) + 1
         caller_keys[i] = ctx.caller.key
         callee_keys[i] = ctx.callee.key
         if progress is not None and i % 10_000 == 0:
             progress(i, total)
+    result.by_action.update(screener.counts)  # the screener counts every verdict's action
     for combination, n in by_reasons.items():
         for reason in combination:
             result.by_reason[reason] += n
